@@ -1,0 +1,7 @@
+#include "commands.h"
+
+namespace clipscope::cli {
+
+void add_model_commands(CLI::App& app) {}
+
+}  // namespace clipscope::cli
