@@ -78,10 +78,10 @@ std::pair<torch::Tensor, torch::Tensor> explicit_attention(const torch::Tensor& 
   return {output.to(torch::kFloat32), probabilities.mean(1).to(torch::kFloat32)};
 }
 
-void expect_close(const torch::Tensor& actual, const torch::Tensor& expected, const std::string& what) {
-  ASSERT_EQ(actual.sizes(), expected.sizes()) << what;
+void expect_close(const torch::Tensor& actual, const torch::Tensor& expected, const std::string& label) {
+  ASSERT_EQ(actual.sizes(), expected.sizes()) << label;
   EXPECT_TRUE(torch::allclose(actual, expected, kRelativeTolerance, kAbsoluteTolerance))
-      << what << ": max abs difference " << (actual - expected).abs().max().item<double>();
+      << label << ": max abs difference " << (actual - expected).abs().max().item<double>();
 }
 
 // batch, length, width, heads, causal mask
