@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <ATen/Parallel.h>
+#include <ATen/ThreadLocalState.h>
 
 #include <algorithm>
 #include <cmath>
@@ -66,7 +67,10 @@ std::pair<torch::Tensor, torch::Tensor> attention(const torch::Tensor& x, const 
     mask = attn_mask.to(options.dtype()).contiguous();
   }
 
+  // Worker threads do not inherit thread-local state such as InferenceMode, so carry the caller's over.
+  const at::ThreadLocalState caller_state;
   at::parallel_for(0, batch * num_heads, 1, [&](int64_t begin, int64_t end) {
+    at::ThreadLocalStateGuard state_guard(caller_state);
     for (int64_t index = begin; index < end; ++index) {
       const int64_t b = index / num_heads;
       const int64_t h = index % num_heads;
@@ -130,7 +134,9 @@ torch::Tensor quick_gelu(torch::Tensor x) {
   // Three vectorised ATen passes per chunk (scale, sigmoid, multiply) while the chunk is in cache,
   // in place of three passes over the whole tensor and two full-size temporaries.
   auto flat = x.view({-1});
+  const at::ThreadLocalState caller_state;
   at::parallel_for(0, flat.numel(), kActivationChunk, [&](int64_t begin, int64_t end) {
+    at::ThreadLocalStateGuard state_guard(caller_state);
     auto scratch = at::empty({std::min(kActivationChunk, end - begin)}, x.options());
     for (int64_t start = begin; start < end; start += kActivationChunk) {
       const int64_t count = std::min(kActivationChunk, end - start);

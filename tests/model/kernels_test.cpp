@@ -131,6 +131,17 @@ TEST(AttentionKernel, AcceptsNonContiguousInput) {
   expect_close(output, explicit_attention(x, weights, 4, torch::Tensor()).first, "output vs float64");
 }
 
+TEST(AttentionKernel, RunsUnderInferenceMode) {
+  torch::manual_seed(9);
+  auto x = torch::randn({4, 50, 64});
+  auto weights = random_attention_weights(64);
+  auto expected = explicit_attention(x, weights, 8, causal_mask(50)).first;
+  torch::InferenceMode inference;
+  auto output = multi_head_self_attention(x, weights.in_proj_weight, weights.in_proj_bias, weights.out_proj_weight,
+                                          weights.out_proj_bias, 8, causal_mask(50));
+  expect_close(output, expected, "output vs float64");
+}
+
 TEST(AttentionKernel, AppliesArbitraryAdditiveMask) {
   torch::manual_seed(8);
   auto x = torch::randn({2, 6, 16});
@@ -166,6 +177,24 @@ TEST(ActivationKernel, QuickGeluMatchesFormula) {
   auto expected = x * torch::sigmoid(1.702 * x);
   expect_close(quick_gelu(x.clone()), expected, "contiguous");
   expect_close(quick_gelu(x.transpose(0, 2)), expected.transpose(0, 2), "non-contiguous");
+}
+
+TEST(ActivationKernel, QuickGeluUpdatesInPlace) {
+  torch::manual_seed(5);
+  auto x = torch::randn({4, 50, 3072});
+  auto expected = x * torch::sigmoid(1.702 * x);
+  torch::InferenceMode inference;
+  auto input = x.clone();
+  auto output = quick_gelu(input);
+  EXPECT_EQ(output.data_ptr(), input.data_ptr());
+  expect_close(output, expected, "in place");
+}
+
+TEST(ActivationKernel, QuickGeluKeepsAutogradInput) {
+  auto x = torch::randn({5, 7}).requires_grad_();
+  auto output = quick_gelu(x);
+  EXPECT_NE(output.data_ptr(), x.data_ptr());
+  expect_close(output.detach(), (x * torch::sigmoid(1.702 * x)).detach(), "autograd input");
 }
 
 TEST(ActivationKernel, QuickGeluHandlesExtremes) {
