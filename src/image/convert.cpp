@@ -1,0 +1,345 @@
+#include "clipscope/image/convert.h"
+
+#include <cstring>
+#include <optional>
+
+#include "clipscope/error.h"
+#include "pixel_ops.h"
+
+namespace clipscope::image {
+
+namespace {
+
+// ITU-R 601-2 luma in Pillow's 16.16 fixed point (its L24 macro).
+inline uint8_t luma(const uint8_t* rgb) {
+  return static_cast<uint8_t>((rgb[0] * 19595 + rgb[1] * 38470 + rgb[2] * 7471 + 0x8000) >> 16);
+}
+
+inline int32_t read_i32(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline void write_i32(uint8_t* p, int32_t v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+inline uint16_t read_u16(const uint8_t* p) {
+  uint16_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline uint8_t clip_i32_to_8(int32_t v) {
+  return v <= 0 ? 0 : v >= 255 ? 255 : static_cast<uint8_t>(v);
+}
+
+inline uint8_t bit_value(uint8_t v) {
+  return v != 0 ? 255 : 0;
+}
+
+// Applies `convert_pixel(const uint8_t* in, uint8_t* out)` to every pixel.
+template <typename PixelFunction>
+Image map_pixels(const Image& image, PixelMode to, PixelFunction convert_pixel) {
+  Image out = Image::blank(image.width, image.height, to);
+  const size_t count = static_cast<size_t>(image.width) * image.height;
+  const int in_step = bytes_per_pixel(image.mode);
+  const int out_step = bytes_per_pixel(to);
+  const uint8_t* in = image.pixels.data();
+  uint8_t* dst = out.pixels.data();
+  for (size_t i = 0; i < count; ++i, in += in_step, dst += out_step) {
+    convert_pixel(in, dst);
+  }
+  return out;
+}
+
+// Pillow's base mode, through which it converts when there is no direct conversion.
+PixelMode base_mode(PixelMode mode) {
+  switch (mode) {
+    case PixelMode::k1:
+    case PixelMode::kL:
+    case PixelMode::kLA:
+    case PixelMode::kI:
+    case PixelMode::kI16:
+      return PixelMode::kL;
+    default:
+      return PixelMode::kRGB;
+  }
+}
+
+// The conversions Pillow's Convert.c has a direct function for; nullopt when it has none.
+std::optional<Image> convert_direct(const Image& image, PixelMode to) {
+  const PixelMode from = image.mode;
+  const uint8_t* palette = image.palette.data();
+  using M = PixelMode;
+
+  switch (from) {
+    case M::k1:
+      switch (to) {
+        case M::kL:
+          return map_pixels(image, to,
+                            [](const uint8_t* in, uint8_t* out) { out[0] = bit_value(in[0]); });
+        case M::kRGB:
+        case M::kRGBA:
+          return map_pixels(image, to, [to](const uint8_t* in, uint8_t* out) {
+            out[0] = out[1] = out[2] = bit_value(in[0]);
+            if (to == M::kRGBA) out[3] = 255;
+          });
+        case M::kI:
+          return map_pixels(
+              image, to, [](const uint8_t* in, uint8_t* out) { write_i32(out, bit_value(in[0])); });
+        case M::kCMYK:
+          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
+            out[0] = out[1] = out[2] = 0;
+            out[3] = in[0] != 0 ? 0 : 255;
+          });
+        default:
+          return std::nullopt;
+      }
+
+    case M::kL:
+      switch (to) {
+        case M::kLA:
+          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
+            out[0] = in[0];
+            out[1] = 255;
+          });
+        case M::kRGB:
+        case M::kRGBA:
+          return map_pixels(image, to, [to](const uint8_t* in, uint8_t* out) {
+            out[0] = out[1] = out[2] = in[0];
+            if (to == M::kRGBA) out[3] = 255;
+          });
+        case M::kI:
+          return map_pixels(image, to,
+                            [](const uint8_t* in, uint8_t* out) { write_i32(out, in[0]); });
+        case M::kI16:
+          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
+            uint16_t v = in[0];
+            std::memcpy(out, &v, sizeof v);
+          });
+        case M::kCMYK:
+          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
+            out[0] = out[1] = out[2] = 0;
+            out[3] = static_cast<uint8_t>(~in[0]);
+          });
+        default:
+          return std::nullopt;
+      }
+
+    case M::kLA:
+      switch (to) {
+        case M::kL:
+          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) { out[0] = in[0]; });
+        case M::kRGB:
+        case M::kRGBA:
+          return map_pixels(image, to, [to](const uint8_t* in, uint8_t* out) {
+            out[0] = out[1] = out[2] = in[0];
+            if (to == M::kRGBA) out[3] = in[1];
+          });
+        case M::kCMYK:
+          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
+            out[0] = out[1] = out[2] = 0;
+            out[3] = static_cast<uint8_t>(~in[0]);
+          });
+        default:
+          return std::nullopt;
+      }
+
+    case M::kRGB:
+    case M::kRGBA:
+      switch (to) {
+        case M::kL:
+          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) { out[0] = luma(in); });
+        case M::kLA:
+          return map_pixels(image, to, [from](const uint8_t* in, uint8_t* out) {
+            out[0] = luma(in);
+            out[1] = from == M::kRGBA ? in[3] : 255;
+          });
+        case M::kRGB:
+          return map_pixels(image, to,
+                            [](const uint8_t* in, uint8_t* out) { std::memcpy(out, in, 3); });
+        case M::kRGBA:
+          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
+            std::memcpy(out, in, 3);
+            out[3] = 255;
+          });
+        case M::kI:
+          return map_pixels(image, to,
+                            [](const uint8_t* in, uint8_t* out) { write_i32(out, luma(in)); });
+        case M::kCMYK:
+          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
+            out[0] = static_cast<uint8_t>(~in[0]);
+            out[1] = static_cast<uint8_t>(~in[1]);
+            out[2] = static_cast<uint8_t>(~in[2]);
+            out[3] = 0;
+          });
+        default:
+          return std::nullopt;
+      }
+
+    case M::kP:
+      switch (to) {
+        case M::kL:
+          return map_pixels(image, to, [palette](const uint8_t* in, uint8_t* out) {
+            out[0] = luma(palette + in[0] * 4);
+          });
+        case M::kLA:
+          return map_pixels(image, to, [palette](const uint8_t* in, uint8_t* out) {
+            const uint8_t* entry = palette + in[0] * 4;
+            out[0] = luma(entry);
+            out[1] = entry[3];
+          });
+        case M::kRGB:
+          return map_pixels(image, to, [palette](const uint8_t* in, uint8_t* out) {
+            std::memcpy(out, palette + in[0] * 4, 3);
+          });
+        case M::kRGBA:
+          return map_pixels(image, to, [palette](const uint8_t* in, uint8_t* out) {
+            std::memcpy(out, palette + in[0] * 4, 4);
+          });
+        case M::kI:
+          return map_pixels(image, to, [palette](const uint8_t* in, uint8_t* out) {
+            write_i32(out, luma(palette + in[0] * 4));
+          });
+        case M::kCMYK:
+          return map_pixels(image, to, [palette](const uint8_t* in, uint8_t* out) {
+            const uint8_t* entry = palette + in[0] * 4;
+            out[0] = static_cast<uint8_t>(~entry[0]);
+            out[1] = static_cast<uint8_t>(~entry[1]);
+            out[2] = static_cast<uint8_t>(~entry[2]);
+            out[3] = 0;
+          });
+        default:
+          return std::nullopt;
+      }
+
+    case M::kI:
+      switch (to) {
+        case M::kL:
+          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
+            out[0] = clip_i32_to_8(read_i32(in));
+          });
+        case M::kRGB:
+        case M::kRGBA:
+          return map_pixels(image, to, [to](const uint8_t* in, uint8_t* out) {
+            out[0] = out[1] = out[2] = clip_i32_to_8(read_i32(in));
+            if (to == M::kRGBA) out[3] = 255;
+          });
+        case M::kI16:
+          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
+            int32_t v = read_i32(in);
+            uint16_t clipped = static_cast<uint16_t>(v <= 0 ? 0 : v >= 65535 ? 65535 : v);
+            std::memcpy(out, &clipped, sizeof clipped);
+          });
+        default:
+          return std::nullopt;
+      }
+
+    case M::kI16:
+      switch (to) {
+        case M::kI:
+          return map_pixels(image, to,
+                            [](const uint8_t* in, uint8_t* out) { write_i32(out, read_u16(in)); });
+        case M::kL:
+          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
+            uint16_t v = read_u16(in);
+            out[0] = v > 255 ? 255 : static_cast<uint8_t>(v);
+          });
+        default:
+          return std::nullopt;
+      }
+
+    case M::kCMYK:
+      switch (to) {
+        case M::kRGB:
+        case M::kRGBA:
+          return map_pixels(image, to, [to](const uint8_t* in, uint8_t* out) {
+            uint32_t nk = 255 - in[3];
+            for (int c = 0; c < 3; ++c) {
+              out[c] = static_cast<uint8_t>(nk - detail::mul_div_255(in[c], nk));
+            }
+            if (to == M::kRGBA) out[3] = 255;
+          });
+        default:
+          return std::nullopt;
+      }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Image convert(const Image& image, PixelMode to) {
+  check_image(image, "the image to convert");
+  if (image.mode == to) {
+    return image;
+  }
+  if (to == PixelMode::kP || to == PixelMode::k1) {
+    fail(ErrorKind::kUnsupported,
+         "converting a {} image to mode {} needs quantisation or dithering, which clipscope does "
+         "not "
+         "implement; convert to L, LA, RGB or RGBA instead",
+         mode_name(image.mode), mode_name(to));
+  }
+  if (auto direct = convert_direct(image, to)) {
+    return std::move(*direct);
+  }
+
+  // Like Pillow, go through the base mode (L for gray modes, RGB for colour ones) when there is no
+  // direct conversion.
+  PixelMode base = base_mode(image.mode);
+  if (base != image.mode && base != to) {
+    if (auto via_base = convert_direct(image, base)) {
+      if (auto result = convert_direct(*via_base, to)) {
+        return std::move(*result);
+      }
+    }
+  }
+  fail(ErrorKind::kUnsupported,
+       "Pillow has no conversion from mode {} to mode {}; convert to L or RGB first",
+       mode_name(image.mode), mode_name(to));
+}
+
+namespace detail {
+
+void premultiply_alpha(Image& image) {
+  const int step = bytes_per_pixel(image.mode);
+  const int colours = step - 1;
+  if (image.mode != PixelMode::kRGBA && image.mode != PixelMode::kLA) {
+    return;
+  }
+  uint8_t* p = image.pixels.data();
+  const size_t count = static_cast<size_t>(image.width) * image.height;
+  for (size_t i = 0; i < count; ++i, p += step) {
+    uint32_t alpha = p[colours];
+    for (int c = 0; c < colours; ++c) {
+      p[c] = static_cast<uint8_t>(mul_div_255(p[c], alpha));
+    }
+  }
+}
+
+void unpremultiply_alpha(Image& image) {
+  const int step = bytes_per_pixel(image.mode);
+  const int colours = step - 1;
+  if (image.mode != PixelMode::kRGBA && image.mode != PixelMode::kLA) {
+    return;
+  }
+  uint8_t* p = image.pixels.data();
+  const size_t count = static_cast<size_t>(image.width) * image.height;
+  for (size_t i = 0; i < count; ++i, p += step) {
+    uint32_t alpha = p[colours];
+    if (alpha == 0 || alpha == 255) {
+      continue;
+    }
+    for (int c = 0; c < colours; ++c) {
+      uint32_t v = (255 * static_cast<uint32_t>(p[c])) / alpha;
+      p[c] = static_cast<uint8_t>(v > 255 ? 255 : v);
+    }
+  }
+}
+
+}  // namespace detail
+
+}  // namespace clipscope::image
