@@ -10,6 +10,19 @@
 
 namespace clipscope::detail {
 
+void check_checkpoint_file(const std::filesystem::path& file) {
+  std::error_code error;
+  auto status = std::filesystem::status(file, error);
+  if (!std::filesystem::exists(status)) {
+    fail(ErrorKind::kNotFound, "checkpoint file not found: '{}'", file.string());
+  }
+  if (std::filesystem::is_directory(status)) {
+    fail(ErrorKind::kInvalidArgument,
+         "'{}' is a folder; pass the checkpoint file inside it (e.g. model.safetensors)",
+         file.string());
+  }
+}
+
 void strip_training_prefix(std::map<std::string, torch::Tensor>& tensors) {
   constexpr std::string_view kPrefix = "module.";
   if (tensors.empty()) return;
@@ -46,16 +59,7 @@ namespace {
 
 /// Reads up to 512 leading bytes of a file (enough for the zip, pickle and tar signatures).
 std::string read_prefix(const std::filesystem::path& file) {
-  std::error_code error;
-  auto status = std::filesystem::status(file, error);
-  if (!std::filesystem::exists(status)) {
-    fail(ErrorKind::kNotFound, "checkpoint file not found: '{}'", file.string());
-  }
-  if (std::filesystem::is_directory(status)) {
-    fail(ErrorKind::kInvalidArgument,
-         "'{}' is a folder; pass the checkpoint file inside it (e.g. model.safetensors)",
-         file.string());
-  }
+  detail::check_checkpoint_file(file);
   std::ifstream stream(file, std::ios::binary);
   if (!stream) {
     fail(ErrorKind::kIo, "cannot open '{}': {}", file.string(), std::strerror(errno));

@@ -4,10 +4,14 @@
 
 #include <torch/types.h>
 
+#include <filesystem>
 #include <map>
 #include <string>
 
 namespace clipscope::detail {
+
+/// Throws Error(kNotFound) if `file` does not exist and Error(kInvalidArgument) if it is a folder.
+void check_checkpoint_file(const std::filesystem::path& file);
 
 /// Removes a leading "module." (left by DataParallel / DistributedDataParallel training) from
 /// every name when all names have it; leaves the map unchanged otherwise.

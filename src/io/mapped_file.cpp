@@ -9,20 +9,12 @@
 #include <cstring>
 
 #include "clipscope/error.h"
+#include "io/checkpoint_internal.h"
 
 namespace clipscope::detail {
 
 std::shared_ptr<MappedFile> MappedFile::open(const std::filesystem::path& path) {
-  std::error_code error;
-  auto status = std::filesystem::status(path, error);
-  if (!std::filesystem::exists(status)) {
-    fail(ErrorKind::kNotFound, "checkpoint file not found: '{}'", path.string());
-  }
-  if (std::filesystem::is_directory(status)) {
-    fail(ErrorKind::kInvalidArgument,
-         "'{}' is a folder; pass the checkpoint file inside it (e.g. model.safetensors)",
-         path.string());
-  }
+  check_checkpoint_file(path);
 
   int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (descriptor < 0) {

@@ -5,11 +5,13 @@
 
 #include "clipscope/error.h"
 #include "clipscope/io/checkpoint.h"
+#include "expect_error.h"
 #include "test_support.h"
 
 namespace clipscope::io {
 namespace {
 
+using clipscope::testing::expect_error;
 using clipscope::testing::make_temp_dir;
 using clipscope::testing::shared_path;
 
@@ -22,23 +24,6 @@ std::filesystem::path write_raw(const std::filesystem::path& path, const std::st
   stream << header;
   for (size_t i = 0; i < data_bytes; ++i) stream.put(static_cast<char>(i));
   return path;
-}
-
-/// Expects `read` to throw Error of `kind` whose one-line message names the file and contains
-/// `problem`.
-template <typename Read>
-void expect_error(Read read, const std::filesystem::path& file, ErrorKind kind,
-                  const std::string& problem) {
-  try {
-    read(file);
-    ADD_FAILURE() << "'" << file.string() << "' was accepted; expected: " << problem;
-  } catch (const Error& error) {
-    std::string message = error.what();
-    EXPECT_EQ(error.kind(), kind) << message;
-    EXPECT_NE(message.find(file.string()), std::string::npos) << message;
-    EXPECT_NE(message.find(problem), std::string::npos) << message;
-    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-  }
 }
 
 TEST(Safetensors, ReadsSharedOpenCLIPFixturesWithStoredDtypes) {
