@@ -269,6 +269,52 @@ std::optional<Image> convert_direct(const Image& image, PixelMode to) {
   return std::nullopt;
 }
 
+// Like Pillow, goes through the base mode (L for gray modes, RGB for colour ones) when there is no
+// direct conversion.
+std::optional<Image> convert_direct_or_via_base(const Image& image, PixelMode to) {
+  if (auto direct = convert_direct(image, to)) {
+    return direct;
+  }
+  PixelMode base = base_mode(image.mode);
+  if (base != image.mode && base != to) {
+    if (auto via_base = convert_direct(image, base)) {
+      return convert_direct(*via_base, to);
+    }
+  }
+  return std::nullopt;
+}
+
+// Pillow's convert_transparent: the conversion to LA or RGBA, then alpha 0 where the pixel equals
+// the colour key (compared on the key's low bytes, as Pillow packs it).
+Image convert_with_colour_key(const Image& image, PixelMode to, const std::array<int, 3>& key) {
+  Image out = *convert_direct_or_via_base(image, to);
+  const bool gray = image.mode != PixelMode::kRGB;
+  const uint8_t r = static_cast<uint8_t>(key[0] & 0xff);
+  const uint8_t g = gray ? r : static_cast<uint8_t>(key[1] & 0xff);
+  const uint8_t b = gray ? r : static_cast<uint8_t>(key[2] & 0xff);
+  const int step = bytes_per_pixel(to);
+  for (size_t i = 0; i < out.pixels.size(); i += step) {
+    uint8_t* p = out.pixels.data() + i;
+    const bool match = to == PixelMode::kLA ? (p[0] == r && r == g && g == b)
+                                            : (p[0] == r && p[1] == g && p[2] == b);
+    if (match) {
+      p[step - 1] = 0;
+    }
+  }
+  out.transparency.reset();
+  return out;
+}
+
+// Pillow's new transparency after an L <-> RGB conversion: the key converted like a pixel.
+std::array<int, 3> converted_key(const std::array<int, 3>& key, PixelMode to) {
+  if (to == PixelMode::kRGB) {
+    return {key[0], key[0], key[0]};
+  }
+  const uint8_t rgb[3] = {static_cast<uint8_t>(key[0] & 0xff), static_cast<uint8_t>(key[1] & 0xff),
+                          static_cast<uint8_t>(key[2] & 0xff)};
+  return {luma(rgb), 0, 0};
+}
+
 }  // namespace
 
 Image convert(const Image& image, PixelMode to) {
@@ -283,23 +329,30 @@ Image convert(const Image& image, PixelMode to) {
          "implement; convert to L, LA, RGB or RGBA instead",
          mode_name(image.mode), mode_name(to));
   }
-  if (auto direct = convert_direct(image, to)) {
-    return std::move(*direct);
-  }
 
-  // Like Pillow, go through the base mode (L for gray modes, RGB for colour ones) when there is no
-  // direct conversion.
-  PixelMode base = base_mode(image.mode);
-  if (base != image.mode && base != to) {
-    if (auto via_base = convert_direct(image, base)) {
-      if (auto result = convert_direct(*via_base, to)) {
-        return std::move(*result);
-      }
+  const PixelMode from = image.mode;
+  if (image.transparency) {
+    const bool gray_source =
+        from == PixelMode::k1 || from == PixelMode::kL || from == PixelMode::kI;
+    if ((gray_source && (to == PixelMode::kLA || to == PixelMode::kRGBA)) ||
+        (from == PixelMode::kRGB && to == PixelMode::kRGBA)) {
+      return convert_with_colour_key(image, to, *image.transparency);
     }
   }
-  fail(ErrorKind::kUnsupported,
-       "Pillow has no conversion from mode {} to mode {}; convert to L or RGB first",
-       mode_name(image.mode), mode_name(to));
+
+  std::optional<Image> result = convert_direct_or_via_base(image, to);
+  if (!result) {
+    fail(ErrorKind::kUnsupported,
+         "Pillow has no conversion from mode {} to mode {}; convert to L or RGB first",
+         mode_name(from), mode_name(to));
+  }
+  // Like Pillow's info dictionary, the key follows the image; between L and RGB it is converted.
+  result->transparency = image.transparency;
+  if (image.transparency && (from == PixelMode::kL || from == PixelMode::kRGB) &&
+      (to == PixelMode::kL || to == PixelMode::kRGB)) {
+    result->transparency = converted_key(*image.transparency, to);
+  }
+  return std::move(*result);
 }
 
 namespace detail {

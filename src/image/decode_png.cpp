@@ -96,6 +96,36 @@ bool run_libpng(PngSource& source, PngOutput& output) {
     return true;
   }
 
+  // Palette and tRNS are read before png_read_update_info, which may drop tRNS from `info`.
+  png_bytep alphas = nullptr;
+  int alpha_count = 0;
+  png_color_16p key = nullptr;
+  const bool has_trns = png_get_tRNS(png, info, &alphas, &alpha_count, &key) != 0;
+  if (color_type == PNG_COLOR_TYPE_PALETTE) {
+    output.image.palette = default_palette();
+    png_colorp colours = nullptr;
+    int colour_count = 0;
+    if (png_get_PLTE(png, info, &colours, &colour_count) != 0) {
+      for (int i = 0; i < colour_count && i < 256; ++i) {
+        output.image.palette[i * 4 + 0] = colours[i].red;
+        output.image.palette[i * 4 + 1] = colours[i].green;
+        output.image.palette[i * 4 + 2] = colours[i].blue;
+      }
+    }
+    if (has_trns && alphas != nullptr) {
+      for (int i = 0; i < alpha_count && i < 256; ++i) {
+        output.image.palette[i * 4 + 3] = alphas[i];
+      }
+    }
+  } else if (has_trns && key != nullptr) {
+    // Pillow keeps the key in its raw sample values (e.g. 0..3 for 2-bit gray).
+    if (color_type == PNG_COLOR_TYPE_GRAY) {
+      output.image.transparency = std::array<int, 3>{key->gray, 0, 0};
+    } else if (color_type == PNG_COLOR_TYPE_RGB) {
+      output.image.transparency = std::array<int, 3>{key->red, key->green, key->blue};
+    }
+  }
+
   // Mode mapping of Pillow's PngImagePlugin._MODES.
   PixelMode mode = PixelMode::kRGB;
   bool sixteen_bit_gray = false;
@@ -166,26 +196,6 @@ bool run_libpng(PngSource& source, PngOutput& output) {
     output.rows[y] = target.data() + y * row_bytes;
   }
 
-  if (mode == PixelMode::kP) {
-    output.image.palette = default_palette();
-    png_colorp colours = nullptr;
-    int colour_count = 0;
-    if (png_get_PLTE(png, info, &colours, &colour_count) != 0) {
-      for (int i = 0; i < colour_count && i < 256; ++i) {
-        output.image.palette[i * 4 + 0] = colours[i].red;
-        output.image.palette[i * 4 + 1] = colours[i].green;
-        output.image.palette[i * 4 + 2] = colours[i].blue;
-      }
-    }
-    png_bytep alphas = nullptr;
-    int alpha_count = 0;
-    if (png_get_tRNS(png, info, &alphas, &alpha_count, nullptr) != 0 && alphas != nullptr) {
-      for (int i = 0; i < alpha_count && i < 256; ++i) {
-        output.image.palette[i * 4 + 3] = alphas[i];
-      }
-    }
-  }
-
   // Like Pillow, stop after the image data: a damaged tail after the last IDAT is not an error.
   png_read_image(png, output.rows.data());
   return true;
@@ -194,6 +204,22 @@ bool run_libpng(PngSource& source, PngOutput& output) {
 }  // namespace
 
 DecodeResult decode_png(std::span<const uint8_t> bytes) {
+  // Refuse an absurd size from the IHDR chunk (always first) before libpng reads further.
+  if (bytes.size() >= 24 && std::memcmp(bytes.data() + 12, "IHDR", 4) == 0) {
+    auto be32 = [&](size_t at) {
+      return (uint64_t{bytes[at]} << 24) | (uint64_t{bytes[at + 1]} << 16) |
+             (uint64_t{bytes[at + 2]} << 8) | uint64_t{bytes[at + 3]};
+    };
+    const uint64_t width = be32(16);
+    const uint64_t height = be32(20);
+    if (width * height > static_cast<uint64_t>(kMaxImagePixels)) {
+      DecodeResult result;
+      result.failure = DecodeFailure::kTooLarge;
+      result.message = fmt::format("{}x{}", width, height);
+      return result;
+    }
+  }
+
   PngSource source;
   source.bytes = bytes;
   PngOutput output;

@@ -109,6 +109,7 @@ Image crop(const Image& image, int left, int top, int width, int height) {
   out.height = height;
   out.mode = image.mode;
   out.palette = image.palette;
+  out.transparency = image.transparency;
   size_t pixel = bytes_per_pixel(image.mode);
   size_t out_row = static_cast<size_t>(width) * pixel;
   out.pixels.resize(out_row * height);

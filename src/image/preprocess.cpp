@@ -58,6 +58,7 @@ Image pad_to_at_least(const Image& image, int width, int height, int fill) {
   const int bottom = image.height < height ? (height - image.height + 1) / 2 : 0;
   Image out = Image::blank(image.width + left + right, image.height + top + bottom, image.mode);
   out.palette = image.palette;
+  out.transparency = image.transparency;
   if (image.mode == PixelMode::kI) {
     const int32_t value = fill;
     for (size_t i = 0; i < out.pixels.size(); i += 4) {

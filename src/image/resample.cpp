@@ -354,6 +354,7 @@ inline int coord(double v) {
 Image resample_nearest(const Image& image, int width, int height) {
   Image out = Image::blank(width, height, image.mode);
   out.palette = image.palette;
+  out.transparency = image.transparency;
   const int step = bytes_per_pixel(image.mode);
   const double a0 = static_cast<double>(static_cast<float>(image.width) - 0.0f) / width;
   const double a4 = static_cast<double>(static_cast<float>(image.height) - 0.0f) / height;
@@ -461,14 +462,17 @@ Image resize(const Image& image, int width, int height, Filter filter) {
          filter_name(filter));
   }
 
+  Image out;
   if (image.mode == PixelMode::kLA || image.mode == PixelMode::kRGBA) {
     Image premultiplied = image;
     detail::premultiply_alpha(premultiplied);
-    Image out = resample_convolution(premultiplied, width, height, filter);
+    out = resample_convolution(premultiplied, width, height, filter);
     detail::unpremultiply_alpha(out);
-    return out;
+  } else {
+    out = resample_convolution(image, width, height, filter);
   }
-  return resample_convolution(image, width, height, filter);
+  out.transparency = image.transparency;
+  return out;
 }
 
 }  // namespace clipscope::image

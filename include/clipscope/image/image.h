@@ -3,7 +3,9 @@
 // in image/decode.h, resizing in image/resample.h, mode conversion in image/convert.h.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,10 @@ struct Image {
   PixelMode mode = PixelMode::kRGB;
   std::vector<uint8_t> pixels;   ///< width * height * bytes_per_pixel(mode) bytes.
   std::vector<uint8_t> palette;  ///< For kP: 256 RGBA entries (1024 bytes); empty otherwise.
+  /// Colour key of a PNG tRNS chunk for 1, L, I (gray in [0]) or RGB images, in the file's raw
+  /// sample values, as Pillow's info["transparency"]. Pixels are not changed by it; only convert()
+  /// to LA or RGBA turns matching pixels transparent, as Pillow does.
+  std::optional<std::array<int, 3>> transparency;
 
   /// Returns a black image of the given size and mode. A kP image gets Pillow's default palette
   /// (entry i is gray i, opaque).
