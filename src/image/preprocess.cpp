@@ -195,9 +195,6 @@ torch::Tensor normalize_crops(const std::vector<Image>& crops, const PreprocessC
   }
   const int width = crops[0].width;
   const int height = crops[0].height;
-  auto bytes = torch::empty({static_cast<int64_t>(crops.size()), height, width, 3}, torch::kUInt8);
-  uint8_t* out = bytes.data_ptr<uint8_t>();
-  const size_t crop_bytes = static_cast<size_t>(width) * height * 3;
   for (size_t i = 0; i < crops.size(); ++i) {
     const Image& item = crops[i];
     check_image(item, "a crop to normalise");
@@ -207,23 +204,36 @@ torch::Tensor normalize_crops(const std::vector<Image>& crops, const PreprocessC
            "preprocess_crop)",
            i, item.width, item.height, mode_name(item.mode), width, height);
     }
-    std::memcpy(out + i * crop_bytes, item.pixels.data(), crop_bytes);
   }
 
-  auto chw = bytes.permute({0, 3, 1, 2}).contiguous();  // [N, 3, H, W]
-  auto mean = torch::tensor({config.mean[0], config.mean[1], config.mean[2]}, torch::kFloat32)
-                  .view({1, 3, 1, 1});
-  auto deviation = torch::tensor({config.std[0], config.std[1], config.std[2]}, torch::kFloat32)
-                       .view({1, 3, 1, 1});
-  torch::Tensor scaled;
-  if (config.style == PreprocessStyle::kHuggingFace) {
-    // transformers: uint8 * python float is float64, then astype(float32).
-    scaled = chw.to(torch::kFloat64).mul(1.0 / 255.0).to(torch::kFloat32);
-  } else {
-    // torchvision ToTensor: float32 division by 255.
-    scaled = chw.to(torch::kFloat32).div(255);
+  // A byte has 256 values, so each channel's normalised value is a table look-up. The table holds
+  // exactly the float32 operations of the reference, one IEEE rounding per step:
+  // torchvision ToTensor + Normalize: (float(x) / 255 - mean) / std;
+  // transformers: float32(x * (1/255) in float64), then (x - mean) / std.
+  float table[3][256];
+  for (int c = 0; c < 3; ++c) {
+    for (int x = 0; x < 256; ++x) {
+      const float scaled = config.style == PreprocessStyle::kHuggingFace
+                               ? static_cast<float>(x * (1.0 / 255.0))
+                               : static_cast<float>(x) / 255.0f;
+      table[c][x] = (scaled - config.mean[c]) / config.std[c];
+    }
   }
-  return scaled.sub(mean).div(deviation);
+
+  const int64_t plane = static_cast<int64_t>(width) * height;
+  auto tensor =
+      torch::empty({static_cast<int64_t>(crops.size()), 3, height, width}, torch::kFloat32);
+  float* out = tensor.data_ptr<float>();
+  for (size_t n = 0; n < crops.size(); ++n) {
+    const uint8_t* pixels = crops[n].pixels.data();
+    float* planes = out + static_cast<int64_t>(n) * 3 * plane;
+    for (int64_t p = 0; p < plane; ++p) {
+      planes[p] = table[0][pixels[3 * p]];
+      planes[plane + p] = table[1][pixels[3 * p + 1]];
+      planes[2 * plane + p] = table[2][pixels[3 * p + 2]];
+    }
+  }
+  return tensor;  // [N, 3, H, W]
 }
 
 }  // namespace clipscope::image

@@ -238,6 +238,21 @@ TEST(NormalizeCrops, EqualsTorchvisionFormulaBitForBit) {
   }
 }
 
+TEST(NormalizeCrops, EqualsTorchvisionOperationsRunByLibTorch) {
+  // The ops torchvision runs: ToTensor (permute, float, div 255), Normalize (sub_, div_).
+  Image crop = Image::blank(16, 16, PixelMode::kRGB);
+  for (size_t i = 0; i < crop.pixels.size(); ++i) {
+    crop.pixels[i] = static_cast<uint8_t>((i * 37) % 256);
+  }
+  PreprocessConfig config;
+  auto bytes = torch::from_blob(crop.pixels.data(), {16, 16, 3}, torch::kUInt8);
+  auto reference = bytes.permute({2, 0, 1}).contiguous().to(torch::kFloat32).div(255);
+  reference.sub_(torch::tensor({config.mean[0], config.mean[1], config.mean[2]}).view({3, 1, 1}))
+      .div_(torch::tensor({config.std[0], config.std[1], config.std[2]}).view({3, 1, 1}));
+  torch::Tensor tensor = normalize_crops({crop}, config);
+  EXPECT_TRUE(torch::equal(tensor[0], reference));
+}
+
 TEST(NormalizeCrops, HuggingFaceStyleRescalesInDoubleThenFloat) {
   Image crop = Image::blank(16, 16, PixelMode::kRGB);
   for (size_t i = 0; i < crop.pixels.size(); ++i) {
