@@ -1,0 +1,120 @@
+#include "clipscope/scenes/manifest.h"
+
+#include <gtest/gtest.h>
+
+#include "clipscope/error.h"
+#include "clipscope/io/atomic_file.h"
+#include "test_support.h"
+
+namespace clipscope::scenes {
+namespace {
+
+using clipscope::testing::make_temp_dir;
+
+TEST(Manifest, RowRoundTrips) {
+  ManifestRow row;
+  row.file = "large1/cube_sphere.png";
+  row.kind = "simco";
+  row.width = 64;
+  row.height = 64;
+  row.objects = {"cube", "sphere"};
+  row.slots = {{0.25, 0.5}, {0.75, 0.5}};
+  row.large_slot = 1;
+  row.boxes = {{1, 2, 10, 12}, {30, 20, 60, 50}};
+  row.areas = {80, 700};
+  row.colors = {"blue", "red"};
+  row.mask = "masks/large1/cube_sphere.png";
+  row.seed = 18446744073709551615ULL;
+  row.renderer = "clipscope-scenes/1";
+  ManifestRow back = parse_manifest_row(manifest_row_json(row), "m.jsonl", 1);
+  EXPECT_EQ(back.file, row.file);
+  EXPECT_EQ(back.objects, row.objects);
+  EXPECT_EQ(back.slots, row.slots);
+  EXPECT_EQ(back.large_slot, row.large_slot);
+  EXPECT_EQ(back.boxes[1].x1, 60);
+  EXPECT_EQ(back.areas, row.areas);
+  EXPECT_EQ(back.colors, row.colors);
+  EXPECT_EQ(back.mask, row.mask);
+  EXPECT_EQ(back.seed, row.seed);
+  EXPECT_EQ(manifest_row_json(back), manifest_row_json(row));
+}
+
+TEST(Manifest, MalformedRowNamesFileAndLine) {
+  try {
+    parse_manifest_row("{\"file\": 3}", "sets/manifest.jsonl", 7);
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("sets/manifest.jsonl:7"), std::string::npos);
+  }
+}
+
+TEST(Manifest, ObjectNamesRejectUnderscore) {
+  EXPECT_NO_THROW(validate_object_name("traffic light"));
+  try {
+    validate_object_name("red_cube");
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("'red_cube'"), std::string::npos);
+  }
+  EXPECT_THROW(validate_object_name(""), Error);
+  EXPECT_THROW(validate_object_name("a/b"), Error);
+}
+
+TEST(Manifest, StemSplitsIntoObjects) {
+  EXPECT_EQ(object_names_from_stem("cube_sphere_torus"),
+            (std::vector<std::string>{"cube", "sphere", "torus"}));
+  EXPECT_THROW(object_names_from_stem("cube__torus"), Error);
+}
+
+TEST(Import, BuildsManifestFromFileNames) {
+  auto folder = make_temp_dir();
+  io::write_file_atomic(folder / "cube_sphere.png", "x");
+  io::write_file_atomic(folder / "large2" / "cone_star_heart.png", "x");
+  io::write_file_atomic(folder / "masks" / "cube_sphere.png", "x");
+  io::write_file_atomic(folder / "references" / "cube.png", "x");
+  io::write_file_atomic(folder / "notes.txt", "x");
+  ImportSummary summary = import_scene_folder(folder);
+  EXPECT_EQ(summary.images, 2);
+  EXPECT_EQ(summary.references, 1);
+
+  Manifest manifest = read_manifest(folder);
+  ASSERT_EQ(manifest.rows.size(), 2u);
+  EXPECT_EQ(manifest.rows[0].file, folder / "cube_sphere.png");
+  EXPECT_EQ(manifest.rows[0].objects, (std::vector<std::string>{"cube", "sphere"}));
+  EXPECT_FALSE(manifest.rows[0].large_slot.has_value());
+  EXPECT_TRUE(manifest.rows[0].boxes.empty());
+  EXPECT_EQ(manifest.rows[1].large_slot, 2);
+  EXPECT_EQ(manifest.reference_path("cube"), folder / "references" / "cube.png");
+  EXPECT_THROW(manifest.reference_path("torus"), Error);
+}
+
+TEST(Import, RejectsFolderWithManifest) {
+  auto folder = make_temp_dir();
+  io::write_file_atomic(folder / "cube_sphere.png", "x");
+  import_scene_folder(folder);
+  EXPECT_THROW(import_scene_folder(folder), Error);
+}
+
+TEST(Import, EmptyFolderIsNotFound) {
+  auto folder = make_temp_dir();
+  try {
+    import_scene_folder(folder);
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kNotFound);
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(folder));
+}
+
+TEST(Manifest, MissingManifestSuggestsImport) {
+  auto folder = make_temp_dir();
+  try {
+    read_manifest(folder);
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("scenes import"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace clipscope::scenes
