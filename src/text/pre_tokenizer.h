@@ -21,7 +21,7 @@ struct Piece {
 /// Splits UTF-8 `text` into pieces, trying `specials` first at every position. Appends to `out`.
 /// NOTE: U+0345 (combining ypogegrammeni) matches no alternative of the case-insensitive pattern
 /// in Python's regex module (its case fold is a letter), so it is dropped here too; other
-/// characters follow their utf8proc category, whose Unicode version may differ from regex's.
+/// characters follow their utf8proc category (Unicode 15.0, as regex 2022.10.31).
 void pre_tokenize(std::string_view text, const std::array<std::string, 2>& specials,
                   std::vector<Piece>& out);
 

@@ -48,7 +48,7 @@ std::u32string nfc(std::u32string_view text);
 /// Returns the NFKC normalisation of one code point.
 std::u32string nfkc(char32_t code_point);
 
-/// The Unicode version of the linked utf8proc, e.g. "13.0.0".
+/// The Unicode version of the linked utf8proc, e.g. "15.0.0".
 std::string unicode_version();
 
 }  // namespace clipscope::text::detail
