@@ -27,8 +27,8 @@ inline constexpr int64_t kMaxImagePixels = 178956970;
 /// Throws clipscope::Error with a one-line message naming the file and the fix: kNotFound for a
 /// missing file, kIo for an unreadable one, kInvalidArgument for an empty, truncated or corrupt
 /// file, one that is neither PNG nor JPEG, or one over kMaxImagePixels pixels (refused before any
-/// pixel memory is allocated), and kUnsupported for GIF, BMP, TIFF, WebP or HEIF files and for JPEGs
-/// Pillow cannot open either (12-bit, 2-component).
+/// pixel memory is allocated), and kUnsupported for GIF, BMP, TIFF, WebP or HEIF files and for
+/// JPEGs Pillow cannot open either (12-bit, 2-component).
 Image decode_image(const std::filesystem::path& file);
 
 /// Decodes PNG or JPEG bytes held in memory, as decode_image(file). `name_for_errors` stands for
