@@ -153,6 +153,7 @@ class ZipArchive {
 
 /// The parameter and buffer names of one TorchScript class, from its `code/` source.
 struct ClassInfo {
+  bool is_module = false;  ///< `class Name(Module):`; script classes hold no state.
   std::set<std::string> parameters;
   std::set<std::string> buffers;
   bool has_buffers = false;
@@ -184,6 +185,8 @@ void parse_code(const std::string& module, const std::string& source,
     if (line.starts_with("class ")) {
       size_t end = line.find_first_of("(:", 6);
       current = &classes[module + "." + line.substr(6, end == std::string::npos ? end : end - 6)];
+      current->is_module =
+          end != std::string::npos && line.find("Module", end) != std::string::npos;
     } else if (!line.empty() && line[0] != ' ') {
       current = nullptr;
     } else if (current != nullptr && line.starts_with("  __parameters__ = [")) {
@@ -210,6 +213,7 @@ class ModuleFlattener {
            file_, kMaxModuleDepth, kMaxModuleVisits, detail::quote_for_message(prefix));
     }
     auto info = classes_.find(module.text);
+    if (info != classes_.end() && !info->second.is_module) return;
     for (const auto& [key, value] : module.entries) {
       if (key->kind != Kind::kString) continue;
       if (value->kind == Kind::kObject) {

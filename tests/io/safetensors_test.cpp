@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 
@@ -97,6 +98,37 @@ TEST(Safetensors, RoundTripsEveryDtypeAndMetadata) {
   uint64_t header_size = 0;
   std::memcpy(&header_size, bytes_a.data(), 8);
   EXPECT_EQ(header_size % 8, 0u);
+}
+
+TEST(Safetensors, InteroperatesWithPythonSafetensors) {
+  if (std::system("/usr/bin/python3 -c 'import safetensors.torch' >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "/usr/bin/python3 has no safetensors package (pip install safetensors) to "
+                    "write and read reference files";
+  }
+  auto folder = make_temp_dir();
+  auto from_python = folder / "python.safetensors";
+  auto from_clipscope = folder / "clipscope.safetensors";
+  write_safetensors(from_clipscope, {{"x", torch::arange(6, torch::kFloat16).reshape({2, 3})}},
+                    {{"format", "pt"}});
+  std::string script =
+      "import sys, torch\n"
+      "from safetensors.torch import save_file, load_file\n"
+      "save_file({'a': torch.arange(6, dtype=torch.float32).reshape(2, 3),\n"
+      "           'b': torch.arange(4, dtype=torch.bfloat16), 'c': torch.tensor([1, 2])},\n"
+      "          sys.argv[1], metadata={'format': 'pt'})\n"
+      "x = load_file(sys.argv[2])['x']\n"
+      "assert x.dtype == torch.float16 and x.tolist() == [[0, 1, 2], [3, 4, 5]], x\n";
+  std::ofstream(folder / "interop.py") << script;
+  std::string command = "/usr/bin/python3 " + (folder / "interop.py").string() + " " +
+                        from_python.string() + " " + from_clipscope.string();
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+
+  Checkpoint checkpoint = read_safetensors(from_python);
+  EXPECT_EQ(checkpoint.metadata.at("format"), "pt");
+  EXPECT_TRUE(
+      torch::equal(checkpoint.tensors.at("a"), torch::arange(6, torch::kFloat32).reshape({2, 3})));
+  EXPECT_TRUE(torch::equal(checkpoint.tensors.at("b"), torch::arange(4, torch::kBFloat16)));
+  EXPECT_TRUE(torch::equal(checkpoint.tensors.at("c"), torch::tensor({1, 2}, torch::kInt64)));
 }
 
 TEST(Safetensors, MappedTensorsCanBeModifiedWithoutChangingTheFile) {
