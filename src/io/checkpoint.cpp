@@ -79,7 +79,7 @@ bool looks_like_safetensors(std::string_view prefix) {
   return prefix.size() >= 9 && prefix[8] == '{';
 }
 
-/// A short description of what a non-checkpoint file seems to be, or "" if unknown.
+/// Returns a short description of what a non-checkpoint file seems to be, or "" if unknown.
 std::string_view recognise_other(std::string_view prefix) {
   if (prefix.starts_with("\x89PNG\r\n\x1a\n")) return "a PNG image";
   if (prefix.starts_with("\xff\xd8\xff")) return "a JPEG image";

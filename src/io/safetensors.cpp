@@ -256,8 +256,8 @@ Checkpoint read_safetensors(const std::filesystem::path& file) {
     }
   }
 
-  // NOTE: overlapping ranges are rejected, but gaps between ranges are allowed (the safetensors
-  // library rejects those too); a gap cannot make a tensor read wrong bytes.
+  // NOTE: overlapping ranges are rejected but gaps between ranges are allowed, although the
+  // safetensors library rejects both. A gap cannot make a tensor read wrong bytes.
   std::vector<const Entry*> by_offset;
   for (const auto& entry : entries) {
     if (entry.begin != entry.end) by_offset.push_back(&entry);

@@ -331,8 +331,9 @@ Checkpoint read_archive(const std::filesystem::path& path) {
   while (!version.empty() && (version.back() == '\n' || version.back() == '\r')) version.pop_back();
   if (version.empty() || version.size() > 9 ||
       version.find_first_not_of("0123456789") != std::string::npos) {
-    fail(ErrorKind::kInvalidArgument, "'{}': record '{}' holds '{}', not a format version number",
-         file, version_record, detail::quote_for_message(version));
+    fail(ErrorKind::kInvalidArgument,
+         "'{}': record '{}' contains '{}', which is not a format version number", file,
+         version_record, detail::quote_for_message(version));
   }
   if (zip.locate(prefix + "/byteorder")) {
     std::string order = zip.read_record(prefix + "/byteorder");

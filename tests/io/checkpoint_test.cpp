@@ -6,6 +6,7 @@
 #include <random>
 
 #include "clipscope/error.h"
+#include "clipscope/io/atomic_file.h"
 #include "expect_error.h"
 #include "test_support.h"
 
@@ -18,11 +19,6 @@ using clipscope::testing::shared_path;
 
 std::filesystem::path fixture(const std::string& name) {
   return std::filesystem::path(CLIPSCOPE_SOURCE_DIR) / "tests/fixtures/checkpoints" / name;
-}
-
-std::string read_bytes(const std::filesystem::path& path) {
-  std::ifstream stream(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(stream), {});
 }
 
 void write_bytes(const std::filesystem::path& path, std::string_view bytes) {
@@ -74,7 +70,7 @@ TEST(Checkpoint, EveryTruncationThrowsErrorAndNeverCrashes) {
   const std::filesystem::path sources[] = {
       folder / "small.safetensors", fixture("training_checkpoint.pt"), fixture("scripted.pt")};
   for (const auto& source : sources) {
-    std::string bytes = read_bytes(source);
+    std::string bytes = read_file(source);
     ASSERT_NO_THROW(read_checkpoint(source)) << source;
     // Every length in the first and last 600 bytes (headers, zip directory) and a stride between.
     std::vector<size_t> lengths;

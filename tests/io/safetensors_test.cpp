@@ -131,7 +131,7 @@ TEST(Safetensors, InteroperatesWithPythonSafetensors) {
   EXPECT_TRUE(torch::equal(checkpoint.tensors.at("c"), torch::tensor({1, 2}, torch::kInt64)));
 }
 
-TEST(Safetensors, MappedTensorsCanBeModifiedWithoutChangingTheFile) {
+TEST(Safetensors, InPlaceWritesLeaveFileUnchanged) {
   auto folder = make_temp_dir();
   write_safetensors(folder / "m.safetensors", {{"w", torch::ones({64})}});
   {
@@ -149,16 +149,18 @@ TEST(Safetensors, TensorsOutliveTheCheckpoint) {
   EXPECT_EQ(kept.sum().item<float>(), 700.0f);
 }
 
-TEST(Safetensors, StripsModulePrefixOnlyWhenEveryNameHasIt) {
+TEST(Safetensors, StripsModulePrefixWhenAllNamesHaveIt) {
   auto folder = make_temp_dir();
   write_safetensors(folder / "p.safetensors",
                     {{"module.a", torch::ones({1})}, {"module.b", torch::ones({1})}});
   auto stripped = read_safetensors(folder / "p.safetensors");
-  EXPECT_TRUE(stripped.tensors.count("a") && stripped.tensors.count("b"));
+  EXPECT_TRUE(stripped.tensors.count("a"));
+  EXPECT_TRUE(stripped.tensors.count("b"));
   write_safetensors(folder / "q.safetensors",
                     {{"module.a", torch::ones({1})}, {"b", torch::ones({1})}});
   auto kept = read_safetensors(folder / "q.safetensors");
-  EXPECT_TRUE(kept.tensors.count("module.a") && kept.tensors.count("b"));
+  EXPECT_TRUE(kept.tensors.count("module.a"));
+  EXPECT_TRUE(kept.tensors.count("b"));
 }
 
 TEST(Safetensors, ReadsUnalignedTensorByCopying) {

@@ -21,7 +21,7 @@ std::filesystem::path fixture(const std::string& name) {
   return std::filesystem::path(CLIPSCOPE_SOURCE_DIR) / "tests/fixtures/checkpoints" / name;
 }
 
-/// The names and shapes make_checkpoints.py recorded for `file`.
+/// Returns the names and shapes that make_checkpoints.py recorded for `file`.
 std::map<std::string, std::vector<int64_t>> manifest_shapes(const std::string& file) {
   std::ifstream stream(fixture("manifest.json"));
   auto manifest = nlohmann::json::parse(stream);
@@ -65,8 +65,8 @@ std::string zip_bytes(const Entries& entries) {
   return bytes;
 }
 
-/// Writes `bytes` over the start of `path` without truncating it first, which is much faster than
-/// truncating on some file systems; the file must not be longer than `bytes`.
+/// Writes `bytes` over the start of `path`, which must not be longer than `bytes`. Skipping the
+/// truncation is much faster on file systems that discard freed blocks.
 void overwrite(const std::filesystem::path& path, const std::string& bytes) {
   if (!std::filesystem::exists(path)) std::ofstream(path, std::ios::binary).close();
   ASSERT_LE(std::filesystem::file_size(path), bytes.size());
@@ -123,7 +123,8 @@ struct Pickle {
   std::string done() { return bytes + "."; }
 };
 
-/// A torch.save-like archive around a data.pkl, with `floats` float storages "0", "1", ...
+/// Returns the entries of a torch.save-like archive around `pickle`, with `storages` storages
+/// "0", "1", ... of `floats` zero floats each.
 Entries archive_with(const std::string& pickle, int storages = 1, size_t floats = 4) {
   Entries entries = {{"archive/data.pkl", pickle}, {"archive/version", "3\n"}};
   for (int i = 0; i < storages; ++i) {
@@ -188,7 +189,7 @@ TEST(TorchArchive, TensorsSharingStorageKeepOffsetsAndStrides) {
   EXPECT_EQ(static_cast<float*>(t.at("slice").data_ptr()), t.at("whole").data_ptr<float>() + 5);
 }
 
-TEST(TorchArchive, PickleNamingOsSystemIsRejectedWithoutRunningIt) {
+TEST(TorchArchive, RejectsOsSystemGlobal) {
   auto read = [](const std::filesystem::path& file) { return read_checkpoint(file); };
   expect_error(read, fixture("forbidden_global.pt"), ErrorKind::kInvalidArgument,
                "names the Python global 'posix.system', which is not a tensor or container type; "
@@ -201,7 +202,7 @@ TEST(TorchArchive, LegacyTorchSaveIsUnsupportedWithResaveHint) {
   expect_error(read, fixture("legacy.pt"), ErrorKind::kUnsupported, "re-save it");
 }
 
-TEST(TorchArchive, ReadsHandWrittenStateDictAndRejectsItsCorruptions) {
+TEST(TorchArchive, RejectsCorruptHandWrittenPickles) {
   auto folder = make_temp_dir();
   auto read = [](const std::filesystem::path& file) { return read_torch_archive(file); };
   const auto bad = ErrorKind::kInvalidArgument;

@@ -14,9 +14,9 @@ namespace clipscope::io {
 /// The tensors of one checkpoint file.
 struct Checkpoint {
   /// Tensors by name as stored, on the CPU, dtype as stored (F16/BF16 are kept). A leading
-  /// "module." is removed when every name has it. Tensors may share storage with each other
-  /// (views, as torch.load gives) or with a private copy-on-write mapping of the file; writing to
-  /// them never changes the file.
+  /// "module." is removed when every name has it. Tensors may be views of one storage, as
+  /// torch.load gives, or point into a private copy-on-write mapping of the file. Writing to them
+  /// never changes the file.
   std::map<std::string, torch::Tensor> tensors;
   /// "safetensors", "pytorch-zip" (torch.save since PyTorch 1.6) or "torchscript".
   std::string format;
@@ -27,8 +27,8 @@ struct Checkpoint {
 };
 
 /// read_checkpoint reads a safetensors file, a torch.save zip archive or a TorchScript archive,
-/// recognised by its first bytes (the extension is not looked at). For a torch.save archive whose
-/// top-level dict has a "state_dict" entry (a training checkpoint) that dict is used; entries that
+/// recognised by its first bytes (the extension is not looked at). When a torch.save archive's
+/// top-level dict has a "state_dict" entry (a training checkpoint), that dict is used. Entries that
 /// are not tensors (optimizer state, epoch, ...) are skipped. A TorchScript module gives the names
 /// `model.state_dict()` gives in PyTorch (`visual.conv1.weight`, ...).
 /// Throws Error naming the file: kNotFound if it does not exist; kUnsupported for a legacy
