@@ -227,7 +227,10 @@ void BM_BigGemm(benchmark::State& state) {
   state.counters["GFLOP/s"] = gflops;
   state.counters["peak_fraction"] = gflops / fma_peak_gflops(threads);
   // About 1 per thread when the BLAS follows torch::set_num_threads and the machine is otherwise idle.
-  state.counters["cores_busy"] = (process_cpu_seconds() - cpu_start) / seconds;
+  const double cpu_seconds = process_cpu_seconds() - cpu_start;
+  state.counters["cores_busy"] = cpu_seconds / seconds;
+  state.counters["cpu_peak_fraction"] = 2.0 * size * size * size * static_cast<double>(state.iterations()) /
+                                        1e9 / cpu_seconds / (fma_peak_gflops(threads) / threads);
   state.SetLabel(blas_description());
 }
 BENCHMARK(BM_BigGemm)
