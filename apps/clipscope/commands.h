@@ -16,5 +16,7 @@ void add_eval_commands(CLI::App& app);
 void add_train_commands(CLI::App& app);
 /// captions order-vs-size and the other real-caption analyses.
 void add_captions_commands(CLI::App& app);
+/// report (Markdown and HTML from results folders) and run (render, evaluate and report in one step).
+void add_report_commands(CLI::App& app);
 
 }  // namespace clipscope::cli

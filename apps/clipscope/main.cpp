@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   clipscope::cli::add_eval_commands(app);
   clipscope::cli::add_train_commands(app);
   clipscope::cli::add_captions_commands(app);
+  clipscope::cli::add_report_commands(app);
 
   try {
     app.parse(argc, argv);
