@@ -147,25 +147,32 @@ Hit trace(const std::vector<WorldObject>& objects, const Ray& ray, double t_limi
     Vec3 p = ray.origin + ray.direction * t;
     double nearest = 1e9;
     int nearest_index = -1;
+    // A bound not yet reached limits the step but is never a hit: only surfaces are.
+    double to_next_bound = 1e9;
+    bool active = false;
     for (int k = 0; k < count; ++k) {
       const Candidate& candidate = candidates[k];
       if (t > candidate.leave) {
         continue;
       }
-      double distance = t < candidate.enter ? candidate.enter - t
-                                            : object_distance(objects[candidate.index], p);
+      active = true;
+      if (t < candidate.enter - epsilon) {
+        to_next_bound = std::min(to_next_bound, candidate.enter - t);
+        continue;
+      }
+      double distance = object_distance(objects[candidate.index], p);
       if (distance < nearest) {
         nearest = distance;
         nearest_index = candidate.index;
       }
     }
-    if (nearest_index < 0) {
+    if (!active) {
       break;
     }
     if (nearest < epsilon) {
       return {nearest_index, t};
     }
-    t += std::max(nearest * kStepSafety, epsilon * 0.5);
+    t += std::max(std::min(nearest * kStepSafety, to_next_bound), epsilon * 0.5);
   }
   return {};
 }

@@ -55,7 +55,7 @@ TEST(Layout, SmallObjectsShrinkToKeepAreaRatio) {
 
 TEST(Layout, ImpossibleLayoutNamesFix) {
   LayoutOptions options;
-  options.large_area = 0.6;
+  options.large_area = 0.7;
   try {
     plan_boxes(squares(5), std::vector<double>(5, 0), options, 1.0, 1);
     FAIL() << "expected an error";
