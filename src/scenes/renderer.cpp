@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <mutex>
 #include <numbers>
+#include <tuple>
 
 #include "clipscope/error.h"
 #include "shape_geometry.h"
@@ -21,6 +24,7 @@ constexpr double kCameraDistance = 12.0;
 constexpr int kMaxSteps = 220;
 constexpr double kStepSafety = 0.9;  // some shape distances are bounds, not exact
 constexpr int kSilhouetteGrid = 96;
+constexpr size_t kSilhouetteCacheSize = 1 << 16;
 
 constexpr double kFloorAlbedo = 0.70;  // sRGB 0.85 grey, in linear light
 constexpr double kAmbient = 0.32;
@@ -29,7 +33,12 @@ constexpr double kFillLight = 0.14;
 constexpr double kSpecular = 0.38;
 constexpr double kShininess = 60;
 constexpr double kShadowSoftness = 9;  // larger gives harder shadow edges
-constexpr double kEdgeThreshold = 0.05;  // colour difference (0..1) that triggers supersampling
+constexpr double kShadowReach = 1.5;   // bound radius multiple within which an object darkens a point
+constexpr int kShadowSteps = 32;
+constexpr double kShadowMinStep = 0.01;  // world units; the frame is 2 units high
+constexpr double kShadowMaxStep = 0.12;
+constexpr double kShadowDark = 1e-3;   // light estimate treated as full shadow
+constexpr double kEdgeThreshold = 0.12;  // colour difference (0..1) that triggers supersampling
 
 const Vec3 kKeyDirection = detail::normalize({-0.55, 0.9, -0.45});  // towards the key light
 const Vec3 kFillDirection = detail::normalize({0.8, 0.5, -0.3});
@@ -199,31 +208,56 @@ double scene_distance_near(const std::vector<WorldObject>& objects, Vec3 p, doub
 }
 
 // Fraction of the key light reaching p (0 = full shadow), with penumbrae that widen with distance.
+// The march covers only the stretches of the ray inside some object's widened bound, takes at most
+// kShadowSteps steps and stops once the point is fully dark.
 double soft_shadow(const std::vector<WorldObject>& objects, Vec3 p, double start) {
+  struct Span {
+    const WorldObject* object;
+    double enter;
+    double leave;
+  };
+  Span spans[256];
+  int count = 0;
   Ray ray{p, kKeyDirection};
+  double t = 1e9;
   double t_end = 0;
-  bool any = false;
   for (const auto& object : objects) {
     double enter = 0, leave = 0;
-    if (sphere_interval(ray, object.bound_centre, object.bound_radius * 1.5, enter, leave)) {
-      any = true;
+    if (sphere_interval(ray, object.bound_centre, object.bound_radius * kShadowReach, enter, leave) &&
+        leave > start) {
+      spans[count++] = {&object, std::max(enter, start), leave};
+      t = std::min(t, std::max(enter, start));
       t_end = std::max(t_end, leave);
     }
   }
-  if (!any) {
-    return 1;
-  }
+
   double light = 1;
-  double t = start;
-  for (int step = 0; step < 200 && t < t_end; ++step) {
-    // Objects farther than `reach` cannot darken the estimate below 1, so their bound suffices.
-    double reach = 1.2 * t / kShadowSoftness + 0.01;
-    double distance = scene_distance_near(objects, p + kKeyDirection * t, reach);
-    if (distance < 1e-6) {
-      return 0;
+  for (int step = 0; step < kShadowSteps && t < t_end; ++step) {
+    Vec3 q = p + kKeyDirection * t;
+    double distance = 1e9;
+    double next_enter = 1e9;
+    bool inside = false;
+    for (int k = 0; k < count; ++k) {
+      if (t > spans[k].leave) {
+        continue;
+      }
+      if (t < spans[k].enter) {
+        next_enter = std::min(next_enter, spans[k].enter);
+        continue;
+      }
+      inside = true;
+      distance = std::min(distance, object_distance(*spans[k].object, q));
+    }
+    if (!inside) {
+      // a gap between bounds: jump to the next one
+      t = next_enter;
+      continue;
     }
     light = std::min(light, kShadowSoftness * distance / t);
-    t += std::clamp(distance, 0.002, 0.025);
+    if (light < kShadowDark) {
+      return 0;
+    }
+    t += std::clamp(distance, kShadowMinStep, kShadowMaxStep);
   }
   light = std::clamp(light, 0.0, 1.0);
   return light * light * (3 - 2 * light);
@@ -306,7 +340,7 @@ struct UnitSilhouette {
   double area = 0;
 };
 
-UnitSilhouette measure_unit(Shape shape, double rotation_degrees, const Camera& camera) {
+UnitSilhouette trace_unit_silhouette(Shape shape, double rotation_degrees, const Camera& camera) {
   WorldObject object = make_object(shape, {0, 0, 0}, 1, rotation_degrees);
   double centre_a = detail::dot(object.bound_centre, camera.right);
   double centre_b = detail::dot(object.bound_centre, camera.up);
@@ -338,6 +372,29 @@ UnitSilhouette measure_unit(Shape shape, double rotation_degrees, const Camera& 
   }
   result.area = hits * cell * cell;
   return result;
+}
+
+// Outlines are pure functions of (shape, turn, elevation), and layouts and renders ask for the
+// same few repeatedly (training draws whole-degree turns), so they are kept for the process.
+UnitSilhouette measure_unit(Shape shape, double rotation_degrees, const Camera& camera) {
+  using Key = std::tuple<int, double, double>;
+  static std::mutex mutex;
+  static std::map<Key, UnitSilhouette> cache;
+  Key key{static_cast<int>(shape), rotation_degrees, camera.up.y};
+  {
+    std::lock_guard lock(mutex);
+    auto found = cache.find(key);
+    if (found != cache.end()) {
+      return found->second;
+    }
+  }
+  UnitSilhouette unit = trace_unit_silhouette(shape, rotation_degrees, camera);
+  std::lock_guard lock(mutex);
+  if (cache.size() >= kSilhouetteCacheSize) {
+    cache.clear();
+  }
+  cache.emplace(key, unit);
+  return unit;
 }
 
 // World object for a placement: scale from the box area, floor position from the box centre.

@@ -173,16 +173,23 @@ double leaf_outline(Vec2 p) {
 
 double snowflake_outline(Vec2 p) {
   // Fold the plane into one half of a 60-degree sector, then draw one arm with two side branches.
+  // The fold turns p back by whole sectors with tabulated cosines and mirrors it across the arm.
   constexpr double kSector = kPi / 3;
+  static const std::array<Vec2, 6> turns = [] {
+    std::array<Vec2, 6> result;
+    for (int k = 0; k < 6; ++k) {
+      result[k] = Vec2{std::cos(k * kSector), std::sin(k * kSector)};
+    }
+    return result;
+  }();
   double angle = std::atan2(p.y, p.x);
-  double radius = length(p);
-  angle = std::fmod(angle + kSector / 2 + 4 * kPi, kSector) - kSector / 2;
-  angle = std::abs(angle);
-  Vec2 q{radius * std::cos(angle), radius * std::sin(angle)};
+  int sector = static_cast<int>(std::floor((angle + kSector / 2) / kSector));
+  sector = ((sector % 6) + 6) % 6;
+  Vec2 turn = turns[sector];
+  Vec2 q{p.x * turn.x + p.y * turn.y, std::abs(p.y * turn.x - p.x * turn.y)};
   constexpr double kArm = 0.085;
   double arm = distance_to_segment(q, {0.0, 0.0}, {0.86, 0.0}) - kArm;
-  double branch_angle = kPi / 3;
-  Vec2 direction{std::cos(branch_angle), std::sin(branch_angle)};
+  static const Vec2 direction{std::cos(kPi / 3), std::sin(kPi / 3)};
   double near_branch = distance_to_segment(q, {0.36, 0.0}, Vec2{0.36, 0.0} + direction * 0.3) - kArm * 0.85;
   double far_branch = distance_to_segment(q, {0.62, 0.0}, Vec2{0.62, 0.0} + direction * 0.2) - kArm * 0.8;
   double hub = sd_circle(q, 0.2);
@@ -205,32 +212,49 @@ double pyramid(Vec3 p) {
   return std::max({side_x, side_z, -p.y});
 }
 
+// Facet planes of the brilliant cut used by diamond(), in the gem's own frame (y along its axis).
+struct DiamondFacets {
+  static constexpr double kGirdleRadius = 0.7;
+  static constexpr double kGirdleHeight = 0.85;
+  static constexpr double kTableHeight = 1.17;
+  static constexpr double kTableRadius = 0.4;
+
+  std::array<Vec3, 8> pavilion_normals;       // 8 facets from the point to the girdle
+  std::array<Vec2, 8> crown_directions;       // radial (cos, sin) of the 8 crown facets
+  Vec2 crown_normal;                          // (radial, height) normal shared by the crown facets
+
+  DiamondFacets() {
+    crown_normal = Vec2{kTableHeight - kGirdleHeight, kGirdleRadius - kTableRadius};
+    crown_normal = crown_normal * (1.0 / length(crown_normal));
+    for (int k = 0; k < 8; ++k) {
+      // the crown facets sit half a facet turned from the pavilion facets
+      double pavilion_angle = k * kPi / 4 + kPi / 8;
+      pavilion_normals[k] = normalize(Vec3{kGirdleHeight * std::cos(pavilion_angle), -kGirdleRadius,
+                                           kGirdleHeight * std::sin(pavilion_angle)});
+      double crown_angle = k * kPi / 4;
+      crown_directions[k] = Vec2{std::cos(crown_angle), std::sin(crown_angle)};
+    }
+  }
+};
+
 double diamond(Vec3 p) {
   // A brilliant-cut gem: 8 pavilion facets from the point to the girdle, 8 crown facets (turned
   // by half a facet) up to a flat table. It rests on its point with its axis leaning back by
   // kLean, so that the camera sees the familiar side view rather than only the table.
-  constexpr double kGirdleRadius = 0.7;
-  constexpr double kGirdleHeight = 0.85;
-  constexpr double kTableHeight = 1.17;
-  constexpr double kTableRadius = 0.4;
-  constexpr double kLean = 40 * kPi / 180;
-  Vec3 axis{0.0, std::cos(kLean), std::sin(kLean)};
-  Vec3 back{0.0, -std::sin(kLean), std::cos(kLean)};
+  static const DiamondFacets facets;
+  static const double lean_cos = std::cos(40 * kPi / 180);
+  static const double lean_sin = std::sin(40 * kPi / 180);
+  Vec3 axis{0.0, lean_cos, lean_sin};
+  Vec3 back{0.0, -lean_sin, lean_cos};
   Vec3 g{p.x, dot(p, axis), dot(p, back)};
 
-  double distance = std::max(g.y - kTableHeight, revolve(g).x - kGirdleRadius);
-  Vec2 crown_normal{kTableHeight - kGirdleHeight, kGirdleRadius - kTableRadius};
-  crown_normal = crown_normal * (1.0 / length(crown_normal));
+  double distance = std::max(g.y - DiamondFacets::kTableHeight,
+                             revolve(g).x - DiamondFacets::kGirdleRadius);
   for (int k = 0; k < 8; ++k) {
-    double pavilion_angle = k * kPi / 4 + kPi / 8;
-    Vec3 pavilion_normal = normalize(Vec3{kGirdleHeight * std::cos(pavilion_angle), -kGirdleRadius,
-                                          kGirdleHeight * std::sin(pavilion_angle)});
-    distance = std::max(distance, dot(g, pavilion_normal));
-
-    double crown_angle = k * kPi / 4;
-    double radial = g.x * std::cos(crown_angle) + g.z * std::sin(crown_angle);
-    distance = std::max(distance, (radial - kGirdleRadius) * crown_normal.x +
-                                      (g.y - kGirdleHeight) * crown_normal.y);
+    distance = std::max(distance, dot(g, facets.pavilion_normals[k]));
+    double radial = g.x * facets.crown_directions[k].x + g.z * facets.crown_directions[k].y;
+    distance = std::max(distance, (radial - DiamondFacets::kGirdleRadius) * facets.crown_normal.x +
+                                      (g.y - DiamondFacets::kGirdleHeight) * facets.crown_normal.y);
   }
   return distance;
 }

@@ -12,7 +12,7 @@ namespace clipscope::scenes {
 
 /// Version tag of the renderer, stored in every manifest row. It changes whenever the same options
 /// would give different pixels.
-inline constexpr const char* kRendererVersion = "clipscope-scenes/2";
+inline constexpr const char* kRendererVersion = "clipscope-scenes/3";
 
 /// Image size, camera and quality settings shared by every image of a set.
 struct RenderOptions {
