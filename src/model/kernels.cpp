@@ -37,6 +37,41 @@ void check_attention_arguments(const torch::Tensor& x, const torch::Tensor& in_p
   }
 }
 
+// Returns true when autograd must record the attention: the fast path below writes into
+// preallocated tensors from worker threads, which autograd cannot follow.
+bool needs_autograd(std::initializer_list<torch::Tensor> tensors) {
+  if (!torch::GradMode::is_enabled()) {
+    return false;
+  }
+  return std::any_of(tensors.begin(), tensors.end(), [](const torch::Tensor& t) { return t.requires_grad(); });
+}
+
+// The same attention from differentiable batched ops, for training.
+std::pair<torch::Tensor, torch::Tensor> differentiable_attention(
+    const torch::Tensor& x, const torch::Tensor& in_proj_weight, const torch::Tensor& in_proj_bias,
+    const torch::Tensor& out_proj_weight, const torch::Tensor& out_proj_bias, int64_t num_heads,
+    const torch::Tensor& attn_mask, bool need_weights) {
+  const int64_t batch = x.size(0);
+  const int64_t length = x.size(1);
+  const int64_t width = x.size(2);
+  const int64_t head_dim = width / num_heads;
+  auto qkv = torch::nn::functional::linear(x, in_proj_weight, in_proj_bias);  // [B, L, 3D]
+  auto heads = qkv.view({batch, length, 3, num_heads, head_dim}).permute({2, 0, 3, 1, 4});  // [3, B, H, L, d]
+  auto q = heads[0] * (1.0 / std::sqrt(static_cast<double>(head_dim)));
+  auto scores = torch::matmul(q, heads[1].transpose(-2, -1));  // [B, H, L, L]
+  if (attn_mask.defined()) {
+    scores = scores + attn_mask.to(scores.scalar_type());
+  }
+  auto probabilities = torch::softmax(scores, -1);
+  auto context = torch::matmul(probabilities, heads[2]).permute({0, 2, 1, 3}).reshape({batch, length, width});
+  auto output = torch::nn::functional::linear(context, out_proj_weight, out_proj_bias);  // [B, L, D]
+  torch::Tensor averaged;
+  if (need_weights) {
+    averaged = probabilities.mean(1);  // [B, L, L]
+  }
+  return {output, averaged};
+}
+
 // Returns the attention output [B, L, D] and, when requested, the head-averaged probabilities [B, L, L].
 //
 // The input projection and the output projection each run as one GEMM over all B * L rows. The
@@ -49,6 +84,10 @@ std::pair<torch::Tensor, torch::Tensor> attention(const torch::Tensor& x, const 
                                                   const torch::Tensor& out_proj_bias, int64_t num_heads,
                                                   const torch::Tensor& attn_mask, bool need_weights) {
   check_attention_arguments(x, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias, num_heads, attn_mask);
+  if (needs_autograd({x, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias})) {
+    return differentiable_attention(x, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias, num_heads,
+                                    attn_mask, need_weights);
+  }
   const int64_t batch = x.size(0);
   const int64_t length = x.size(1);
   const int64_t width = x.size(2);
