@@ -2,7 +2,10 @@
 // of errors to one stderr line and an exit code. No analysis logic lives here.
 #include <torch/torch.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "clipscope/error.h"
@@ -13,9 +16,32 @@ namespace {
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
+// NOTE: Debian's OpenBLAS 0.3.21 does not recognise recent Intel CPUs (for example family 6
+// model 207) and falls back to its SSE3 "Prescott" kernels, which run GEMMs about 5x slower
+// (docs/benchmarks.md). OpenBLAS reads OPENBLAS_CORETYPE only when it loads, so when the variable
+// is unset the program sets it from the CPU's features and executes itself again once.
+void select_openblas_kernels(char** argv) {
+  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) {
+    return;
+  }
+  const char* core = nullptr;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) {
+    core = "SkylakeX";
+  } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    core = "Haswell";
+  }
+  if (core == nullptr) {
+    return;
+  }
+  setenv("OPENBLAS_CORETYPE", core, 1);
+  execv("/proc/self/exe", argv);
+  // execv returns only on failure: go on with the kernels OpenBLAS chose.
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  select_openblas_kernels(argv);
   CLI::App app{"clipscope: measure object-order and object-size biases of CLIP models"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("clipscope ") + CLIPSCOPE_VERSION);
