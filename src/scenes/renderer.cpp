@@ -156,7 +156,7 @@ Hit trace(const std::vector<WorldObject>& objects, const Ray& ray, double t_limi
     Vec3 p = ray.origin + ray.direction * t;
     double nearest = 1e9;
     int nearest_index = -1;
-    // A bound not yet reached limits the step but is never a hit: only surfaces are.
+    // A bound not yet reached limits the step but never counts as a hit. Only surfaces do.
     double to_next_bound = 1e9;
     bool active = false;
     for (int k = 0; k < count; ++k) {

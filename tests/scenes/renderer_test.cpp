@@ -11,8 +11,8 @@
 namespace clipscope::scenes {
 namespace {
 
-// Pixels the visible box centre may sit from the frame centre: the box is planned from a sampled
-// outline and the labels are whole pixels.
+// Largest distance in pixels between the visible box centre and the frame centre. The box is
+// planned from a sampled outline, and labels are whole pixels.
 constexpr double kCentreTolerance = 1.5;
 
 RenderOptions small_options() {
@@ -59,7 +59,7 @@ TEST(Renderer, EveryShapeIsVisibleAndCentred) {
     int64_t area = count_label(scene.labels, 1);
     EXPECT_GT(area, 48 * 48 / 20) << name;
     EXPECT_LT(area, 48 * 48 / 3) << name;
-    // The visible box is centred, not the shape itself: the torus and the moon leave the centre empty.
+    // The check uses the visible box, because the torus and the moon leave the frame centre empty.
     int x0 = 48, y0 = 48, x1 = 0, y1 = 0;
     for (int y = 0; y < 48; ++y) {
       for (int x = 0; x < 48; ++x) {

@@ -21,7 +21,7 @@ using clipscope::testing::run_cli;
 using clipscope::testing::shared_path;
 using clipscope::testing::shell_quote;
 
-// Small images keep the suite fast; 96 pixels still gives small objects about 150 pixels.
+// Small images keep the suite fast. At 96 pixels a small object still covers about 100 pixels.
 constexpr int kTestSize = 96;
 
 SceneSetOptions small_set(int objects, int count) {
