@@ -23,6 +23,14 @@ std::filesystem::path temporary_path_for(const std::filesystem::path& target) {
 }  // namespace
 
 AtomicFile::AtomicFile(std::filesystem::path target) : target_(std::move(target)) {
+  // Renaming over a device node, a folder or a socket would replace it, so only regular files
+  // (or a new name) may be targets.
+  std::error_code status_error;
+  const auto status = std::filesystem::symlink_status(target_, status_error);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    fail(ErrorKind::kInvalidArgument, "cannot write '{}': it exists and is not a regular file; choose another output path",
+         target_.string());
+  }
   if (target_.has_parent_path()) {
     std::error_code ignored;
     std::filesystem::create_directories(target_.parent_path(), ignored);
