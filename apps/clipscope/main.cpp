@@ -67,8 +67,15 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    std::fprintf(stderr, "clipscope: error: %s; run with --help for usage\n", first_line(error.what()).c_str());
+    return clipscope::exit_code(clipscope::ErrorKind::kInvalidArgument);
   } catch (const clipscope::Error& error) {
     std::fprintf(stderr, "clipscope: error: %s\n", first_line(error.what()).c_str());
     return clipscope::exit_code(error.kind());

@@ -1,5 +1,6 @@
 // clipscope train: parses options and calls train::train_clip.
 #include <cstdio>
+#include <limits>
 
 #include "clipscope/error.h"
 #include "clipscope/io/atomic_file.h"
@@ -10,13 +11,16 @@
 namespace clipscope::cli {
 namespace {
 
+// Marks an integer option the user did not give, so that any given value reaches the config checks.
+constexpr int64_t kUnset = std::numeric_limits<int64_t>::min();
+
 struct TrainArguments {
   std::string config;
   std::string output;
   bool resume = false;
-  int64_t steps = 0;
-  int64_t batch_size = 0;
-  int64_t seed = -1;
+  int64_t steps = kUnset;
+  int64_t batch_size = kUnset;
+  int64_t seed = kUnset;
   std::string caption_order;
   double largest_first_probability = -1;
   std::string bpe;
@@ -31,9 +35,15 @@ void run_train(const TrainArguments& arguments) {
       fail(ErrorKind::kInvalidArgument, "'{}' is not valid JSON: {}", arguments.config, error.what());
     }
   }
-  if (arguments.steps > 0) json["optimizer"]["steps"] = arguments.steps;
-  if (arguments.batch_size > 0) json["optimizer"]["batch_size"] = arguments.batch_size;
-  if (arguments.seed >= 0) json["seed"] = arguments.seed;
+  if (!json.is_object()) {
+    fail(ErrorKind::kInvalidArgument, "'{}' must hold a JSON object with training settings", arguments.config);
+  }
+  if (arguments.steps != kUnset) json["optimizer"]["steps"] = arguments.steps;
+  if (arguments.batch_size != kUnset) json["optimizer"]["batch_size"] = arguments.batch_size;
+  if (arguments.seed != kUnset) {
+    if (arguments.seed < 0) fail(ErrorKind::kInvalidArgument, "--seed must be 0 or more, got {}", arguments.seed);
+    json["seed"] = arguments.seed;
+  }
   if (!arguments.caption_order.empty()) json["captions"]["order"] = arguments.caption_order;
   if (arguments.largest_first_probability >= 0) {
     json["captions"]["largest_first_probability"] = arguments.largest_first_probability;
