@@ -40,8 +40,8 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$jobs"
 
 if [[ "$mode" == "run" ]]; then
-  build/clipscope --version
-  exit 0
+  # The main job: a cached SimCO set, the built-in model, TOR/IOR/I2TOR/matching and the report.
+  exec build/clipscope run --out clipscope-out
 fi
 
 cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
