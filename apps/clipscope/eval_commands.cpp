@@ -3,7 +3,10 @@
 #include <sstream>
 
 #include "clipscope/error.h"
+#include "clipscope/experiments/main_job.h"
+#include "clipscope/experiments/results.h"
 #include "clipscope/experiments/run_experiments.h"
+#include "clipscope/model/clip_encoder.h"
 #include "clipscope/experiments/scene_set.h"
 #include "commands.h"
 
@@ -64,12 +67,11 @@ void run_eval(const EvalArguments& arguments) {
   experiments::load_vocabulary(options.vocabulary);
 
   std::optional<experiments::SceneSet> scenes;
-  if (!arguments.dataset.empty()) scenes = experiments::load_scene_set(arguments.dataset);
+  if (!arguments.dataset.empty()) scenes = experiments::load_dataset_folder(arguments.dataset);
 
-  // TODO(experiments): load the CLIP encoder with model::load_model once model/clip_encoder.h lands;
-  // until then eval stops here after checking every other option.
-  fail(ErrorKind::kUnsupported, "loading model \"{}\" is not available in this build yet; use the library API",
-       arguments.model);
+  auto encoder = model::CLIPEncoder::load(arguments.model);
+  experiments::Results results = experiments::run_experiments(*encoder, scenes, options);
+  experiments::write_results(results, arguments.output);
 }
 
 }  // namespace

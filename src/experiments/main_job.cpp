@@ -51,16 +51,6 @@ SceneSet scene_set_from_manifest(const fs::path& folder) {
   return set;
 }
 
-SceneSet load_dataset(const fs::path& folder) {
-  if (!fs::is_directory(folder)) {
-    fail(ErrorKind::kNotFound, "dataset folder \"{}\" does not exist; pass a folder made by clipscope scenes render",
-         folder.string());
-  }
-  if (fs::exists(folder / "manifest.json")) return load_scene_set(folder);
-  if (fs::exists(folder / "manifest.jsonl")) return scene_set_from_manifest(folder);
-  fail(ErrorKind::kNotFound, "dataset folder \"{}\" has no manifest.jsonl or manifest.json; pass a folder made by "
-       "clipscope scenes render or scenes import", folder.string());
-}
 
 fs::path cached_scene_set(const MainJobOptions& options) {
   const fs::path folder = options.output / "cache" /
@@ -109,6 +99,17 @@ std::string format_rate(const json& record) {
 
 }  // namespace
 
+SceneSet load_dataset_folder(const fs::path& folder) {
+  if (!fs::is_directory(folder)) {
+    fail(ErrorKind::kNotFound, "dataset folder \"{}\" does not exist; pass a folder made by clipscope scenes render",
+         folder.string());
+  }
+  if (fs::exists(folder / "manifest.json")) return load_scene_set(folder);
+  if (fs::exists(folder / "manifest.jsonl")) return scene_set_from_manifest(folder);
+  fail(ErrorKind::kNotFound, "dataset folder \"{}\" has no manifest.jsonl or manifest.json; pass a folder made by "
+       "clipscope scenes render or scenes import", folder.string());
+}
+
 fs::path default_model_path(const fs::path& argv0) {
   const fs::path source = fs::path(CLIPSCOPE_SOURCE_DIR) / kDefaultModel;
   if (fs::exists(source)) return source;
@@ -140,7 +141,7 @@ json run_main_job(const MainJobOptions& options) {
          model_path.string());
   }
   const fs::path dataset = options.dataset.empty() ? cached_scene_set(options) : options.dataset;
-  const std::optional<SceneSet> scenes = load_dataset(dataset);
+  const std::optional<SceneSet> scenes = load_dataset_folder(dataset);
   std::unique_ptr<model::CLIPEncoder> encoder = model::CLIPEncoder::load(model_path);
 
   Results results = run_experiments(*encoder, scenes, experiment_options);

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "clipscope/experiments/scene_set.h"
+
 namespace clipscope::experiments {
 
 /// Settings of run_main_job().
@@ -26,6 +28,11 @@ struct MainJobOptions {
 /// Returns the built-in model folder models/clipscope-simco-tiny: in the source tree the build
 /// came from, else beside the executable `argv0`. Returns the source-tree path if neither exists.
 std::filesystem::path default_model_path(const std::filesystem::path& argv0 = {});
+
+/// Reads a scene set folder with either manifest.json (experiments/scene_set.h) or manifest.jsonl
+/// (written by clipscope scenes render). Throws Error(kNotFound) for a missing folder or manifest,
+/// Error(kInvalidArgument) for an image without a large slot.
+SceneSet load_dataset_folder(const std::filesystem::path& folder);
 
 /// Runs the job and returns the results.json document. Writes output/results/ (results.json and
 /// the per-sample CSV files), output/report.md and output/report.html; the SimCO set is cached in
