@@ -1,5 +1,5 @@
-// How training captions order the objects of a scene: largest first with a probability (as in
-// web captions), random, smallest first, or slot order; with optional articles and templates.
+// Caption policies for training: the order in which a caption names a scene's objects (largest
+// first with a probability, random, smallest first, or slot order), plus articles and templates.
 // train/scene_sampler.h draws the scenes these captions describe.
 #pragma once
 
@@ -31,8 +31,8 @@ std::string caption_order_name(CaptionOrder order);
 struct CaptionPolicy {
   CaptionOrder order = CaptionOrder::kLargestFirst;
   /// For kLargestFirst: probability that the largest object comes first; otherwise it takes a
-  /// uniformly chosen later position. Default 0.7, an assumption standing for the paper's finding
-  /// that web captions usually name the largest object first.
+  /// uniformly chosen later position. Default 0.7 is an assumption: Abbasi et al. (CVPR 2025)
+  /// report that LAION and COCO captions usually name the largest object first.
   double largest_first_probability = 0.7;
   bool article = true;  ///< "a cube and a star" instead of "cube and star".
   /// Templates with one "{}" for the joined object list; each caption uses one at random.
@@ -51,7 +51,7 @@ nlohmann::json to_json(const CaptionPolicy& policy);
 std::vector<int> caption_object_order(const std::vector<double>& areas, const CaptionPolicy& policy,
                                       std::mt19937_64& random);
 
-/// Joins `names` (already ordered) with " and ", adding articles as the policy says, and puts the
+/// Joins `names` (already ordered) with " and ", adding articles when policy.article is set, and puts the
 /// result into a randomly chosen template.
 std::string make_caption(const std::vector<std::string>& names, const CaptionPolicy& policy,
                          std::mt19937_64& random);
