@@ -17,7 +17,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ccache
   libtorch-dev libopenblas0-openmp libopenblas-openmp-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
-  libpng-dev libjpeg-dev zlib1g-dev libzip-dev libutf8proc-dev libsqlite3-dev
+  libpng-dev libjpeg-dev zlib1g-dev libzip-dev libutf8proc-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium
 )
