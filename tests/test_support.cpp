@@ -52,7 +52,10 @@ std::string shell_quote(const std::string& text) {
 }
 
 CommandResult run_cli(const std::string& arguments) {
-  std::string command = shell_quote(CLIPSCOPE_CLI_PATH) + " " + arguments + " 2>&1";
+  // a fresh cache folder per call, so no test reads or fills the user's embedding cache
+  const std::filesystem::path cache_home = make_temp_dir() / "xdg-cache";
+  std::string command = "XDG_CACHE_HOME=" + shell_quote(cache_home.string()) + " " + shell_quote(CLIPSCOPE_CLI_PATH) +
+                        " " + arguments + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) {

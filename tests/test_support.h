@@ -20,7 +20,8 @@ struct CommandResult {
   std::string output;  ///< stdout and stderr, interleaved.
 };
 
-/// Runs the clipscope CLI with `arguments` (a shell-quoted string) and captures its output.
+/// Runs the clipscope CLI with `arguments` (a shell-quoted string) and captures its output. The
+/// CLI gets XDG_CACHE_HOME set to a new temporary folder, so its default embedding cache is empty.
 CommandResult run_cli(const std::string& arguments);
 
 /// Quotes a string for /bin/sh.
