@@ -65,6 +65,10 @@ void run_matching(model::Encoder& encoder, const SceneSet& scenes, const Matchin
     fail(ErrorKind::kUnsupported, "model \"{}\" needs both towers for matching; drop matching from --experiments",
          encoder.identity().value("name", std::string("?")));
   }
+  if (scenes.images.empty()) {
+    fail(ErrorKind::kInvalidArgument, "scene set \"{}\" has no images, so matching cannot run; pass a dataset with images",
+         scenes.folder.string());
+  }
   for (const std::string& aggregation : options.aggregations) {
     if (aggregation != "sum" && aggregation != "mean") {
       fail(ErrorKind::kInvalidArgument, "unknown aggregation \"{}\"; use sum or mean", aggregation);
@@ -103,10 +107,10 @@ void run_matching(model::Encoder& encoder, const SceneSet& scenes, const Matchin
   modes.insert(modes.end(), options.aggregations.begin(), options.aggregations.end());
   for (int scenario : {1, 2}) {
     std::map<std::string, std::vector<double>> outcomes;
-    int64_t distractor_count = 0;
+    double chance_sum = 0;  // per image, 1 / (correct caption + its distractors)
     for (size_t i = 0; i < scenes.images.size(); ++i) {
       const auto& entry = lists[{i, scenario}];
-      distractor_count = static_cast<int64_t>(entry.size()) - 1;
+      chance_sum += 1.0 / static_cast<double>(entry.size());
       torch::Tensor image = images[static_cast<int64_t>(i)];  // [D]
       for (const std::string& mode : modes) {
         std::vector<double> scores;
@@ -133,7 +137,8 @@ void run_matching(model::Encoder& encoder, const SceneSet& scenes, const Matchin
                                 best_index ? fmt::format("{:.6f}", scores[best_index]) : "", success ? "1" : "0"});
       }
     }
-    double chance = 1.0 / static_cast<double>(distractor_count + 1);
+    // images with more objects have fewer absent objects and so fewer distractors: average per image
+    const double chance = chance_sum / static_cast<double>(scenes.images.size());
     for (const std::string& mode : modes) {
       collector.add("matching", mode == "none" ? "base" : "per_object", "accuracy",
                     {{"scenario", scenario}, {"aggregation", mode}}, outcomes[mode], chance);
