@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "clipscope/error.h"
+#include "clipscope/experiments/bias_measures.h"
 #include "clipscope/experiments/run_experiments.h"
 #include "clipscope/experiments/scene_set.h"
 #include "clipscope/io/atomic_file.h"
@@ -52,51 +53,6 @@ SceneSet scene_set_from_manifest(const fs::path& folder) {
 }
 
 
-fs::path cached_scene_set(const MainJobOptions& options) {
-  const fs::path folder = options.output / "cache" /
-                          fmt::format("simco-3obj-{}img-{}px-seed{}", options.scene_count, options.scene_size, options.seed);
-  scenes::SceneSetOptions set_options;
-  set_options.kind = scenes::SceneKind::kSimCO;
-  set_options.object_count = 3;
-  set_options.count = options.scene_count;
-  set_options.seed = options.seed;
-  set_options.render.width = options.scene_size;
-  set_options.render.height = options.scene_size;
-  const scenes::SceneSetSummary summary = scenes::render_scene_set(set_options, folder);
-  log::info("SimCO set \"{}\": {} images rendered, {} reused", folder.string(), summary.rendered, summary.kept);
-  return folder;
-}
-
-const json* find_metric(const json& results, const std::string& experiment, const std::string& variant,
-                        const std::string& metric, const json& labels) {
-  // iterate the document itself: value() would return a copy, and the returned pointer would dangle
-  if (!results.contains("metrics") || !results.at("metrics").is_array()) return nullptr;
-  for (const json& record : results.at("metrics")) {
-    if (record.value("experiment", "") != experiment || record.value("metric", "") != metric) continue;
-    if (!variant.empty() && record.value("variant", "") != variant) continue;
-    const json record_labels = record.value("labels", json::object());
-    if (!record_labels.is_object()) continue;
-    bool matches = true;
-    for (const auto& [key, value] : labels.items()) {
-      matches = matches && record_labels.contains(key) && record_labels.at(key) == value;
-    }
-    if (matches) return &record;
-  }
-  return nullptr;
-}
-
-std::string format_rate(const json& record) {
-  auto number = [&](const char* key) { return record.contains(key) && record.at(key).is_number(); };
-  if (!number("value")) return "n/a";
-  std::string text = fmt::format("{:5.1f}%", record.at("value").get<double>() * 100);
-  if (number("ci_low") && number("ci_high")) {
-    text += fmt::format("  [{:.1f}, {:.1f}]", record.at("ci_low").get<double>() * 100,
-                        record.at("ci_high").get<double>() * 100);
-  }
-  if (number("chance")) text += fmt::format("  chance {:.1f}%", record.at("chance").get<double>() * 100);
-  return text;
-}
-
 }  // namespace
 
 SceneSet load_dataset_folder(const fs::path& folder) {
@@ -108,6 +64,20 @@ SceneSet load_dataset_folder(const fs::path& folder) {
   if (fs::exists(folder / "manifest.jsonl")) return scene_set_from_manifest(folder);
   fail(ErrorKind::kNotFound, "dataset folder \"{}\" has no manifest.jsonl or manifest.json; pass a folder made by "
        "clipscope scenes render or scenes import", folder.string());
+}
+
+fs::path cached_simco_set(const fs::path& cache_folder, int count, int size, uint64_t seed) {
+  const fs::path folder = cache_folder / fmt::format("simco-3obj-{}img-{}px-seed{}", count, size, seed);
+  scenes::SceneSetOptions set_options;
+  set_options.kind = scenes::SceneKind::kSimCO;
+  set_options.object_count = 3;
+  set_options.count = count;
+  set_options.seed = seed;
+  set_options.render.width = size;
+  set_options.render.height = size;
+  const scenes::SceneSetSummary summary = scenes::render_scene_set(set_options, folder);
+  log::info("SimCO set \"{}\": {} images rendered, {} reused", folder.string(), summary.rendered, summary.kept);
+  return folder;
 }
 
 fs::path default_model_path(const fs::path& argv0) {
@@ -140,7 +110,9 @@ json run_main_job(const MainJobOptions& options) {
     fail(ErrorKind::kNotFound, "model \"{}\" not found; pass --model with a checkpoint file or folder",
          model_path.string());
   }
-  const fs::path dataset = options.dataset.empty() ? cached_scene_set(options) : options.dataset;
+  const fs::path dataset = options.dataset.empty()
+                               ? cached_simco_set(options.output / "cache", options.scene_count, options.scene_size, options.seed)
+                               : options.dataset;
   const std::optional<SceneSet> scenes = load_dataset_folder(dataset);
   std::unique_ptr<model::CLIPEncoder> encoder = model::CLIPEncoder::load(model_path);
 
@@ -164,25 +136,9 @@ std::string format_main_job_summary(const json& results) {
   const double level = results.value("options", json::object()).value("confidence_level", 0.95);
   text += fmt::format("\n{:<44} {}\n", "headline rate", fmt::format("value  [{:g}% CI]", level * 100));
 
-  struct Headline {
-    const char* title;
-    const char* experiment;
-    const char* variant;
-    const char* metric;
-    json labels;
-  };
-  const std::vector<Headline> headlines = {
-      {"TOR top-1 is the 1st object (n=2)", "tor", "plain", "top1_position_rate", {{"n", 2}, {"position", 0}, {"given", "all"}}},
-      {"TOR top-1 is the 1st object (n=3)", "tor", "plain", "top1_position_rate", {{"n", 3}, {"position", 0}, {"given", "all"}}},
-      {"IOR top-1 is the large object", "ior", "", "top1_size_role_rate", {{"size_role", "large"}, {"given", "all"}}},
-      {"IOR top-1 is a small object", "ior", "", "top1_size_role_rate", {{"size_role", "small"}, {"given", "all"}}},
-      {"I2TOR top-1 is the large object", "i2tor", "", "top1_size_role_rate", {{"size_role", "large"}, {"given", "all"}}},
-      {"Matching accuracy, large object first", "matching", "base", "accuracy", {{"scenario", 1}}},
-      {"Matching accuracy, large object last", "matching", "base", "accuracy", {{"scenario", 2}}},
-  };
-  for (const Headline& headline : headlines) {
-    const json* record = find_metric(results, headline.experiment, headline.variant, headline.metric, headline.labels);
-    if (record != nullptr) text += fmt::format("{:<44} {}\n", headline.title, format_rate(*record));
+  for (const BiasMeasureSpec& spec : bias_measure_specs()) {
+    const json* record = find_bias_record(results, spec);
+    if (record != nullptr) text += fmt::format("{:<44} {}\n", spec.title, format_rate(*record));
   }
   return text;
 }

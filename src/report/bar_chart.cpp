@@ -4,15 +4,14 @@
 
 #include <fmt/format.h>
 
+#include "chart_style.h"
 #include "clipscope/error.h"
 
 namespace clipscope::report {
 namespace {
 
-// Colour-blind-safe series colours (Okabe and Ito, 2008), in legend order.
-constexpr const char* kSeriesColors[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
-                                         "#56B4E9", "#D55E00", "#F0E442", "#000000"};
-constexpr int kColorCount = sizeof(kSeriesColors) / sizeof(kSeriesColors[0]);
+using detail::kColorCount;
+using detail::kSeriesColors;
 
 constexpr double kWidth = 760;
 constexpr double kPlotHeight = 210;

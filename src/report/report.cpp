@@ -1,5 +1,7 @@
 #include "clipscope/report/report.h"
 
+#include "chart_style.h"
+
 #include <fmt/format.h>
 
 #include "clipscope/error.h"
@@ -212,37 +214,6 @@ void append_markdown_records(std::string& md, const std::vector<ResultsFolder>& 
 
 // ---------------------------------------------------------------- HTML
 
-constexpr const char* kStyle = R"css(
-:root { color-scheme: light; }
-body { margin: 0; background: #f5f6f8; color: #1d2330;
-  font: 14px/1.5 -apple-system, "Segoe UI", "DejaVu Sans", "Liberation Sans", Arial, sans-serif; }
-main { max-width: 1040px; margin: 0 auto; padding: 28px 32px 48px; }
-header.top { background: #1d2b44; color: #fff; padding: 22px 32px; }
-header.top h1 { margin: 0 0 4px; font-size: 22px; font-weight: 600; }
-header.top p { margin: 0; color: #c8d1e0; }
-h2 { font-size: 19px; margin: 34px 0 6px; padding-bottom: 4px; border-bottom: 2px solid #d8dde5; }
-h3 { font-size: 15px; margin: 22px 0 8px; }
-p.intro { color: #3c4456; margin: 6px 0 12px; max-width: 860px; }
-nav { margin: 8px 0 0; }
-nav a { margin-right: 14px; color: #1f5fa8; text-decoration: none; }
-section.card, div.card { background: #fff; border: 1px solid #dde2ea; border-radius: 6px; padding: 14px 18px;
-  margin: 14px 0; }
-table { border-collapse: collapse; font-size: 13px; margin: 4px 0 6px; }
-th, td { border-bottom: 1px solid #e6e9ef; padding: 5px 10px; text-align: right; white-space: nowrap; }
-th:first-child, td:first-child { text-align: left; }
-thead th { background: #eef1f5; font-weight: 600; vertical-align: bottom; }
-tr.chance td { color: #a03224; font-style: italic; }
-td.rate .ci { color: #6a7386; font-size: 12px; }
-table.facts td, table.facts th { text-align: left; white-space: normal; }
-table.facts { font-size: 12px; }
-.card > h2:first-child, .card > h3:first-child { margin-top: 0; }
-div.scroll { overflow-x: auto; }
-code { font: 12px "DejaVu Sans Mono", monospace; background: #f0f2f5; padding: 1px 4px; border-radius: 3px; }
-p.note { color: #5b6475; font-size: 12px; margin: 4px 0 10px; }
-svg.chart { display: block; max-width: 100%; height: auto; margin: 6px 0 4px;
-  font-family: -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif; }
-footer { color: #6a7386; font-size: 12px; margin-top: 36px; }
-)css";
 
 std::string html_cell(const Cell& cell) {
   if (!cell.value) return "<td class=\"rate\">–</td>";
@@ -377,7 +348,7 @@ std::string render_html(const std::vector<ResultsFolder>& folders) {
   for (const ResultsFolder& folder : folders) models += (models.empty() ? "" : ", ") + folder.label;
   std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n";
   html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n";
-  html += "<title>clipscope report: " + escape_xml(models) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+  html += "<title>clipscope report: " + escape_xml(models) + "</title>\n<style>" + detail::kReportStyle + "</style>\n</head>\n<body>\n";
   html += "<header class=\"top\"><h1>clipscope report</h1><p>" + escape_xml(models) +
           fmt::format(" · clipscope {} · rates in % with {} confidence intervals; dashed lines mark chance</p>",
                       CLIPSCOPE_VERSION, confidence) +

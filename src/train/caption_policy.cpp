@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "clipscope/error.h"
+#include "json_fields.h"
 
 namespace clipscope::train {
 
@@ -35,21 +36,19 @@ CaptionPolicy caption_policy_from_json(const nlohmann::json& json) {
   if (!json.is_object()) {
     fail(ErrorKind::kInvalidArgument, "the 'captions' settings must be a JSON object, got {}", json.dump());
   }
+  detail::check_known_keys(json, "captions", {"order", "largest_first_probability", "article", "templates"});
   if (json.contains("order")) {
-    policy.order = parse_caption_order(json.at("order").get<std::string>());
+    policy.order = parse_caption_order(detail::read_field<std::string>(json, "captions", "order", ""));
   }
-  if (json.contains("largest_first_probability")) {
-    policy.largest_first_probability = json.at("largest_first_probability").get<double>();
-    if (policy.largest_first_probability < 0 || policy.largest_first_probability > 1) {
-      fail(ErrorKind::kInvalidArgument, "captions.largest_first_probability must be in [0, 1], got {}",
-           policy.largest_first_probability);
-    }
+  policy.largest_first_probability =
+      detail::read_field(json, "captions", "largest_first_probability", policy.largest_first_probability);
+  if (policy.largest_first_probability < 0 || policy.largest_first_probability > 1) {
+    fail(ErrorKind::kInvalidArgument, "captions.largest_first_probability must be in [0, 1], got {}",
+         policy.largest_first_probability);
   }
-  if (json.contains("article")) {
-    policy.article = json.at("article").get<bool>();
-  }
+  policy.article = detail::read_field(json, "captions", "article", policy.article);
   if (json.contains("templates")) {
-    policy.templates = json.at("templates").get<std::vector<std::string>>();
+    policy.templates = detail::read_field(json, "captions", "templates", policy.templates);
     if (policy.templates.empty()) {
       fail(ErrorKind::kInvalidArgument, "captions.templates is empty: give at least one template such as \"{{}}\"");
     }

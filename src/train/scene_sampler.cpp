@@ -5,8 +5,10 @@
 #include <cmath>
 #include <mutex>
 #include <numeric>
+#include <tuple>
 
 #include "clipscope/error.h"
+#include "json_fields.h"
 #include "clipscope/image/preprocess.h"
 #include "clipscope/scenes/layout.h"
 #include "clipscope/scenes/renderer.h"
@@ -23,6 +25,11 @@ uint64_t mix(uint64_t seed, uint64_t index) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
+
+// Sub-stream tags, so that one pair's scene, caption order and template draws are independent.
+constexpr uint64_t kOrderStream = 0x6f72646572ULL;
+constexpr uint64_t kTemplateStream = 0x74656d706cULL;
+constexpr uint64_t kPoolStream = 0x706f6f6cULL;
 
 const std::vector<std::string>& shapes_of(const SceneDistribution& distribution) {
   return distribution.shapes.empty() ? scenes::shape_names() : distribution.shapes;
@@ -53,16 +60,18 @@ SceneDistribution scene_distribution_from_json(const nlohmann::json& json) {
   if (!json.is_object()) {
     fail(ErrorKind::kInvalidArgument, "the 'data' settings must be a JSON object, got {}", json.dump());
   }
-  if (json.contains("shapes")) distribution.shapes = json.at("shapes").get<std::vector<std::string>>();
-  if (json.contains("object_count_weights")) {
-    distribution.object_count_weights = json.at("object_count_weights").get<std::vector<double>>();
-  }
-  if (json.contains("large_area")) distribution.large_area = json.at("large_area").get<double>();
-  if (json.contains("small_area_min")) distribution.small_area_min = json.at("small_area_min").get<double>();
-  if (json.contains("small_area_max")) distribution.small_area_max = json.at("small_area_max").get<double>();
-  if (json.contains("single_area_min")) distribution.single_area_min = json.at("single_area_min").get<double>();
-  if (json.contains("colors")) distribution.colors = json.at("colors").get<std::vector<std::string>>();
-  if (json.contains("render_size")) distribution.render_size = json.at("render_size").get<int>();
+  detail::check_known_keys(json, "data", {"shapes", "object_count_weights", "large_area", "small_area_min",
+                                          "small_area_max", "single_area_min", "colors", "render_size", "pool_size"});
+  auto& d = distribution;
+  d.shapes = detail::read_field(json, "data", "shapes", d.shapes);
+  d.object_count_weights = detail::read_field(json, "data", "object_count_weights", d.object_count_weights);
+  d.large_area = detail::read_field(json, "data", "large_area", d.large_area);
+  d.small_area_min = detail::read_field(json, "data", "small_area_min", d.small_area_min);
+  d.small_area_max = detail::read_field(json, "data", "small_area_max", d.small_area_max);
+  d.single_area_min = detail::read_field(json, "data", "single_area_min", d.single_area_min);
+  d.colors = detail::read_field(json, "data", "colors", d.colors);
+  d.render_size = detail::read_field(json, "data", "render_size", d.render_size);
+  d.pool_size = detail::read_field(json, "data", "pool_size", d.pool_size);
 
   for (const auto& name : distribution.shapes) scenes::shape_from_name(name);
   for (const auto& name : distribution.colors) scenes::named_color(name);
@@ -90,6 +99,10 @@ SceneDistribution scene_distribution_from_json(const nlohmann::json& json) {
          "data areas must satisfy 0 < small_area_min <= small_area_max < large_area < 1 and "
          "0 < single_area_min <= large_area");
   }
+  if (distribution.pool_size < 0) {
+    fail(ErrorKind::kInvalidArgument, "data.pool_size must be 0 (a new scene per pair) or a scene count, got {}",
+         distribution.pool_size);
+  }
   return distribution;
 }
 
@@ -101,7 +114,8 @@ nlohmann::json to_json(const SceneDistribution& distribution) {
           {"small_area_max", distribution.small_area_max},
           {"single_area_min", distribution.single_area_min},
           {"colors", distribution.colors},
-          {"render_size", distribution.render_size}};
+          {"render_size", distribution.render_size},
+          {"pool_size", distribution.pool_size}};
 }
 
 image::Image render_single_object(const SceneDistribution& distribution, const std::string& shape,
@@ -122,8 +136,7 @@ image::Image render_single_object(const SceneDistribution& distribution, const s
   return to_model_input(scenes::render_scene({placement}, render_options(distribution)).rgb, image_size);
 }
 
-TrainingPair sample_pair(const SceneDistribution& distribution, const CaptionPolicy& policy, int image_size,
-                         uint64_t seed, uint64_t index) {
+TrainingScene sample_scene(const SceneDistribution& distribution, int image_size, uint64_t seed, uint64_t index) {
   const auto& shapes = shapes_of(distribution);
   const scenes::RenderOptions render = render_options(distribution);
   constexpr uint64_t kMaxAttempts = 100;
@@ -138,7 +151,7 @@ TrainingPair sample_pair(const SceneDistribution& distribution, const CaptionPol
     std::iota(indices.begin(), indices.end(), 0);
     std::shuffle(indices.begin(), indices.end(), random);
     std::uniform_int_distribution<size_t> color(0, distribution.colors.size() - 1);
-    TrainingPair pair;
+    TrainingScene pair;
     std::vector<scenes::ObjectPlacement> placements;
     for (int i = 0; i < count; ++i) {
       pair.objects.push_back(shapes[indices[i]]);
@@ -183,16 +196,71 @@ TrainingPair sample_pair(const SceneDistribution& distribution, const CaptionPol
     for (uint8_t label : scene.labels.pixels) {
       if (label > 0 && label <= count) pair.areas[label - 1] += 1;
     }
-    std::vector<int> order = caption_object_order(pair.areas, policy, random);
-    std::vector<std::string> names;
-    for (int i : order) names.push_back(pair.objects[i]);
-    pair.caption = make_caption(names, policy, random);
     pair.crop = to_model_input(scene.rgb, image_size);
     return pair;
   }
   fail(ErrorKind::kInvalidArgument,
        "no layout fits the scene distribution after {} draws: lower data.large_area or data.small_area_max",
        kMaxAttempts);
+}
+
+TrainingPair caption_scene(const TrainingScene& scene, const CaptionPolicy& policy, uint64_t seed, uint64_t index) {
+  // separate streams for the order and the template
+  std::mt19937_64 order_random(mix(mix(seed, index), kOrderStream));
+  std::mt19937_64 template_random(mix(mix(seed, index), kTemplateStream));
+  std::vector<int> order = caption_object_order(scene.areas, policy, order_random);
+  std::vector<std::string> names;
+  for (int i : order) names.push_back(scene.objects[i]);
+
+  TrainingPair pair;
+  pair.caption = make_caption(names, policy, template_random);
+  pair.crop = scene.crop;
+  pair.objects = scene.objects;
+  pair.areas = scene.areas;
+  return pair;
+}
+
+TrainingPair sample_pair(const SceneDistribution& distribution, const CaptionPolicy& policy, int image_size,
+                         uint64_t seed, uint64_t index) {
+  return caption_scene(sample_scene(distribution, image_size, seed, index), policy, seed, index);
+}
+
+std::vector<TrainingScene> sample_scenes(const SceneDistribution& distribution, int image_size, uint64_t seed,
+                                         uint64_t first, int64_t count) {
+  std::vector<TrainingScene> scenes(static_cast<size_t>(count));
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  at::parallel_for(0, count, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      try {
+        scenes[i] = sample_scene(distribution, image_size, seed, first + static_cast<uint64_t>(i));
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  });
+  if (failure) std::rethrow_exception(failure);
+  return scenes;
+}
+
+int64_t pool_scene_index(uint64_t seed, uint64_t index, int64_t pool_size) {
+  if (pool_size < 1) fail(ErrorKind::kInvalidArgument, "the scene pool size must be at least 1, got {}", pool_size);
+  const auto size = static_cast<uint64_t>(pool_size);
+  const uint64_t pass = index / size;
+
+  // the shuffled order of one pass, kept per thread because consecutive pairs share it
+  thread_local std::tuple<uint64_t, uint64_t, uint64_t> cached_key{0, 0, 0};
+  thread_local std::vector<int64_t> cached_order;
+  const std::tuple<uint64_t, uint64_t, uint64_t> key{seed, pass, size};
+  if (cached_order.size() != size || cached_key != key) {
+    cached_order.resize(size);
+    std::iota(cached_order.begin(), cached_order.end(), 0);
+    std::mt19937_64 random(mix(mix(seed, pass), kPoolStream));
+    std::shuffle(cached_order.begin(), cached_order.end(), random);
+    cached_key = key;
+  }
+  return cached_order[index % size];
 }
 
 std::vector<TrainingPair> sample_pairs(const SceneDistribution& distribution, const CaptionPolicy& policy,

@@ -19,6 +19,7 @@
 #include "clipscope/scenes/shapes.h"
 #include "clipscope/text/bpe_trainer.h"
 #include "clipscope/text/tokenizer.h"
+#include "json_fields.h"
 
 namespace clipscope::train {
 
@@ -265,36 +266,41 @@ TrainConfig train_config_from_json(const nlohmann::json& json) {
   if (!json.is_object()) {
     fail(ErrorKind::kInvalidArgument, "a training config must be a JSON object, got {}", json.dump().substr(0, 80));
   }
-  try {
-    if (json.contains("model")) {
+  detail::check_known_keys(json, "", {"model", "data", "captions", "optimizer", "bpe_path", "vocabulary_size", "seed",
+                                      "checkpoint_every", "eval_every", "eval_images"});
+  if (json.contains("model")) {
+    try {
       config.model = model::parse_open_clip_config(json.at("model"), "training config 'model'");
+    } catch (const nlohmann::json::exception& error) {
+      fail(ErrorKind::kInvalidArgument, "invalid training config 'model': {}", error.what());
     }
-    if (json.contains("data")) config.data = scene_distribution_from_json(json.at("data"));
-    if (json.contains("captions")) config.captions = caption_policy_from_json(json.at("captions"));
-    if (json.contains("optimizer")) {
-      const auto& o = json.at("optimizer");
-      auto& target = config.optimizer;
-      target.steps = o.value("steps", target.steps);
-      target.batch_size = o.value("batch_size", target.batch_size);
-      target.learning_rate = o.value("learning_rate", target.learning_rate);
-      target.weight_decay = o.value("weight_decay", target.weight_decay);
-      target.warmup_steps = o.value("warmup_steps", target.warmup_steps);
-      target.beta1 = o.value("beta1", target.beta1);
-      target.beta2 = o.value("beta2", target.beta2);
-      target.eps = o.value("eps", target.eps);
-      target.grad_clip_norm = o.value("grad_clip_norm", target.grad_clip_norm);
-    }
-    if (json.contains("bpe_path") && !json.at("bpe_path").is_null()) {
-      config.bpe_path = json.at("bpe_path").get<std::string>();
-    }
-    config.vocabulary_size = json.value("vocabulary_size", config.vocabulary_size);
-    config.seed = json.value("seed", config.seed);
-    config.checkpoint_every = json.value("checkpoint_every", config.checkpoint_every);
-    config.eval_every = json.value("eval_every", config.eval_every);
-    config.eval_images = json.value("eval_images", config.eval_images);
-  } catch (const nlohmann::json::exception& error) {
-    fail(ErrorKind::kInvalidArgument, "invalid training config: {}", error.what());
   }
+  if (json.contains("data")) config.data = scene_distribution_from_json(json.at("data"));
+  if (json.contains("captions")) config.captions = caption_policy_from_json(json.at("captions"));
+  if (json.contains("optimizer")) {
+    const auto& o = json.at("optimizer");
+    if (!o.is_object()) fail(ErrorKind::kInvalidArgument, "training config key 'optimizer' must be a JSON object");
+    detail::check_known_keys(o, "optimizer", {"steps", "batch_size", "learning_rate", "weight_decay", "warmup_steps",
+                                              "beta1", "beta2", "eps", "grad_clip_norm"});
+    auto& target = config.optimizer;
+    target.steps = detail::read_field(o, "optimizer", "steps", target.steps);
+    target.batch_size = detail::read_field(o, "optimizer", "batch_size", target.batch_size);
+    target.learning_rate = detail::read_field(o, "optimizer", "learning_rate", target.learning_rate);
+    target.weight_decay = detail::read_field(o, "optimizer", "weight_decay", target.weight_decay);
+    target.warmup_steps = detail::read_field(o, "optimizer", "warmup_steps", target.warmup_steps);
+    target.beta1 = detail::read_field(o, "optimizer", "beta1", target.beta1);
+    target.beta2 = detail::read_field(o, "optimizer", "beta2", target.beta2);
+    target.eps = detail::read_field(o, "optimizer", "eps", target.eps);
+    target.grad_clip_norm = detail::read_field(o, "optimizer", "grad_clip_norm", target.grad_clip_norm);
+  }
+  if (json.contains("bpe_path") && !json.at("bpe_path").is_null()) {
+    config.bpe_path = detail::read_field<std::string>(json, "", "bpe_path", "");
+  }
+  config.vocabulary_size = detail::read_field(json, "", "vocabulary_size", config.vocabulary_size);
+  config.seed = detail::read_field(json, "", "seed", config.seed);
+  config.checkpoint_every = detail::read_field(json, "", "checkpoint_every", config.checkpoint_every);
+  config.eval_every = detail::read_field(json, "", "eval_every", config.eval_every);
+  config.eval_images = detail::read_field(json, "", "eval_images", config.eval_images);
 
   // checks
   if (!config.model.vision_cfg || config.model.vision_cfg->is_resnet() || !config.model.text_cfg) {
@@ -414,14 +420,29 @@ TrainSummary train_clip(const TrainConfig& requested, const std::filesystem::pat
     auto [zero_shot, retrieval] = evaluate(clip, held_out);
     evaluations.push_back({0, std::nan(""), zero_shot, retrieval});
   }
+  // the scene pool, rendered once when data.pool_size is set
+  std::vector<TrainingScene> pool;
+  if (config.data.pool_size > 0) {
+    log::info("rendering a pool of {} training scenes", config.data.pool_size);
+    pool = sample_scenes(config.data, image_size, config.seed, 0, config.data.pool_size);
+  }
+
   Progress progress("train", o.steps);
   progress.advance(first_step);
   double loss_value = 0;
 
   for (int64_t step = first_step; step < o.steps; ++step) {
     // data: pairs first..first+batch-1 of the run's stream
-    auto pairs = sample_pairs(config.data, config.captions, image_size, config.seed,
-                              static_cast<uint64_t>(step * o.batch_size), o.batch_size);
+    const auto first_pair = static_cast<uint64_t>(step * o.batch_size);
+    std::vector<TrainingPair> pairs;
+    if (pool.empty()) {
+      pairs = sample_pairs(config.data, config.captions, image_size, config.seed, first_pair, o.batch_size);
+    } else {
+      for (uint64_t index = first_pair; index < first_pair + static_cast<uint64_t>(o.batch_size); ++index) {
+        const TrainingScene& scene = pool[pool_scene_index(config.seed, index, config.data.pool_size)];
+        pairs.push_back(caption_scene(scene, config.captions, config.seed, index));
+      }
+    }
     std::vector<std::string> captions;
     for (const auto& pair : pairs) captions.push_back(pair.caption);
     auto images = image_tensor(pairs);

@@ -114,6 +114,49 @@ TEST(Trainer, RejectsBadConfig) {
   EXPECT_THROW(train_config_from_json({{"captions", {{"order", "biggest"}}}}), Error);
 }
 
+// Returns the message of the Error that train_config_from_json throws for `json`, or "" if none.
+std::string config_error(const nlohmann::json& json) {
+  try {
+    train_config_from_json(json);
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(Trainer, RejectsUnknownConfigKeys) {
+  const std::string top = config_error({{"optimiser", {{"steps", 3}}}});
+  EXPECT_NE(top.find("'optimiser'"), std::string::npos) << top;
+  EXPECT_NE(top.find("optimizer"), std::string::npos) << "the message must list the known keys: " << top;
+  EXPECT_NE(config_error({{"optimizer", {{"step", 3}}}}).find("'optimizer.step'"), std::string::npos);
+  EXPECT_NE(config_error({{"data", {{"render", 64}}}}).find("'data.render'"), std::string::npos);
+  EXPECT_NE(config_error({{"captions", {{"orders", "random"}}}}).find("'captions.orders'"), std::string::npos);
+}
+
+TEST(Trainer, RejectsWronglyTypedValues) {
+  const std::string quoted = config_error({{"optimizer", {{"steps", "300"}}}});
+  EXPECT_NE(quoted.find("'optimizer.steps' must be an integer, got \"300\""), std::string::npos) << quoted;
+  EXPECT_NE(config_error({{"optimizer", {{"batch_size", 8.5}}}}).find("must be an integer"), std::string::npos);
+  EXPECT_NE(config_error({{"seed", -1}}).find("'seed' must be a non-negative integer"), std::string::npos);
+  EXPECT_NE(config_error({{"data", {{"shapes", {"cube", 3}}}}}).find("a list of strings"), std::string::npos);
+  EXPECT_NE(config_error({{"captions", {{"article", "yes"}}}}).find("true or false"), std::string::npos);
+  EXPECT_NE(config_error({{"data", {{"pool_size", -5}}}}).find("pool_size"), std::string::npos);
+}
+
+TEST(Trainer, PoolRunIsDeterministicAndLearns) {
+  nlohmann::json json = tiny_config(40);
+  json["data"]["pool_size"] = 120;
+  const TrainConfig config = train_config_from_json(json);
+  auto first = make_temp_dir();
+  auto second = make_temp_dir();
+  TrainSummary summary = train_clip(config, first, false);
+  train_clip(config, second, false);
+  EXPECT_EQ(io::read_file(first / "model" / "open_clip_model.safetensors"),
+            io::read_file(second / "model" / "open_clip_model.safetensors"));
+  ASSERT_EQ(summary.evaluations.size(), 2u);
+  EXPECT_GT(summary.evaluations.back().retrieval_accuracy, summary.evaluations.front().retrieval_accuracy);
+}
+
 TEST(TrainCli, BadConfigGivesOneLineError) {
   auto folder = make_temp_dir();
   io::write_file_atomic(folder / "config.json", R"({"optimizer": {"steps": -3}})");

@@ -29,6 +29,10 @@ struct MainJobOptions {
 /// came from, else beside the executable `argv0`. Returns the source-tree path if neither exists.
 std::filesystem::path default_model_path(const std::filesystem::path& argv0 = {});
 
+/// Renders, or reuses when already complete, the SimCO set of `count` three-object images of
+/// `size` pixels under `cache_folder` and returns its folder. The same arguments give the same bytes.
+std::filesystem::path cached_simco_set(const std::filesystem::path& cache_folder, int count, int size, uint64_t seed);
+
 /// Reads a scene set folder with either manifest.json (experiments/scene_set.h) or manifest.jsonl
 /// (written by clipscope scenes render). Throws Error(kNotFound) for a missing folder or manifest,
 /// Error(kInvalidArgument) for an image without a large slot.

@@ -25,6 +25,9 @@ struct SceneDistribution {
   double single_area_min = 0.03; ///< Smallest box area of a lone object (largest: large_area).
   std::vector<std::string> colors = {"blue"};  ///< Colours drawn uniformly per object.
   int render_size = 96;          ///< Side of the rendered square, before preprocessing.
+  /// Scenes rendered once and reused: pair i shows a scene of the pool, visited in a seeded
+  /// shuffled order per pass, with a caption drawn anew for pair i. 0 renders a new scene per pair.
+  int64_t pool_size = 0;
 };
 
 /// Reads a distribution from JSON (every key optional). Throws Error(kInvalidArgument) naming the
@@ -34,6 +37,13 @@ SceneDistribution scene_distribution_from_json(const nlohmann::json& json);
 /// Returns the distribution as JSON, with every field.
 nlohmann::json to_json(const SceneDistribution& distribution);
 
+/// One rendered scene, before a caption is chosen.
+struct TrainingScene {
+  image::Image crop;                 ///< RGB, image_size x image_size, preprocessed as at evaluation.
+  std::vector<std::string> objects;  ///< Slot order.
+  std::vector<double> areas;         ///< Visible area of each object, in rendered pixels.
+};
+
 /// One image-caption pair.
 struct TrainingPair {
   image::Image crop;                 ///< RGB, image_size x image_size, preprocessed as at evaluation.
@@ -42,10 +52,26 @@ struct TrainingPair {
   std::vector<double> areas;         ///< Visible area of each object, in rendered pixels.
 };
 
-/// Draws pair number `index` of a stream: it depends only on the arguments. Scenes that cannot be
-/// laid out are redrawn with the next sub-seed. Throws Error for an invalid distribution.
+/// Draws scene number `index` of a stream: it depends only on the arguments. Scenes that cannot
+/// be laid out are redrawn with the next sub-seed. Throws Error for an invalid distribution.
+TrainingScene sample_scene(const SceneDistribution& distribution, int image_size, uint64_t seed, uint64_t index);
+
+/// Captions `scene` as pair number `index` of a stream. The object order and the template come from
+/// separate random streams, so two policies that differ only in `order` pick the same templates.
+TrainingPair caption_scene(const TrainingScene& scene, const CaptionPolicy& policy, uint64_t seed, uint64_t index);
+
+/// Returns caption_scene(sample_scene(distribution, image_size, seed, index), policy, seed, index).
 TrainingPair sample_pair(const SceneDistribution& distribution, const CaptionPolicy& policy, int image_size,
                          uint64_t seed, uint64_t index);
+
+/// Renders scenes first..first+count-1 in parallel over the torch thread pool; the result does not
+/// depend on the thread count.
+std::vector<TrainingScene> sample_scenes(const SceneDistribution& distribution, int image_size, uint64_t seed,
+                                         uint64_t first, int64_t count);
+
+/// Returns the pool scene that pair `index` shows: pass index / pool_size visits the pool in an
+/// order shuffled by (seed, pass). Throws Error(kInvalidArgument) if pool_size < 1.
+int64_t pool_scene_index(uint64_t seed, uint64_t index, int64_t pool_size);
 
 /// Draws pairs first..first+count-1 in parallel over the torch thread pool; the result does not
 /// depend on the thread count.
