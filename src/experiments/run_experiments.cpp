@@ -66,6 +66,10 @@ void validate_request(const model::Encoder& encoder, const std::optional<SceneSe
     if (n < 1) fail(ErrorKind::kInvalidArgument, "object count {} must be at least 1", n);
   }
   if (options.tor.object_counts.empty()) fail(ErrorKind::kInvalidArgument, "TOR needs at least one object count");
+  const auto& ids = options.experiments;
+  if (std::find(ids.begin(), ids.end(), "toc") != ids.end() || std::find(ids.begin(), ids.end(), "ioc") != ids.end()) {
+    validate_probe_options(options.probe);
+  }
 }
 
 Results run_experiments(model::Encoder& encoder, const std::optional<SceneSet>& scenes,
@@ -88,6 +92,7 @@ Results run_experiments(model::Encoder& encoder, const std::optional<SceneSet>& 
     auto start = std::chrono::steady_clock::now();
     CsvTable table;
     nlohmann::json settings;
+    nlohmann::json heads;
     log::info("running experiment {}", id);
     if (id == "tor") {
       run_tor(encoder, vocabulary, options.tor, options.compat, options.seed, collector, table);
@@ -103,9 +108,15 @@ Results run_experiments(model::Encoder& encoder, const std::optional<SceneSet>& 
       run_matching(encoder, *scenes, matching, collector, table);
       settings = {{"distractors", matching.distractors == DistractorStyle::kPaper ? "paper" : "reference"},
                   {"aggregations", matching.aggregations}, {"article", matching.article}};
+    } else if (id == "toc") {
+      heads = run_toc(encoder, vocabulary, options.tor, options.probe, options.seed, collector, table);
+      settings = probe_settings(options.probe);
+      settings["object_counts"] = options.tor.object_counts;
+      settings["max_captions"] = options.tor.max_captions;
+      settings["article"] = options.tor.article;
     } else {
-      // TODO(experiments): TOC and IOC linear probes are not implemented; requesting them fails here.
-      fail(ErrorKind::kUnsupported, "experiment \"{}\" (linear probe) is not implemented in this build", id);
+      heads = run_ioc(encoder, *scenes, options.probe, options.seed, collector, table);
+      settings = probe_settings(options.probe);
     }
     std::set<std::string> variants;
     for (const auto& record : collector.metrics()) {
@@ -116,6 +127,7 @@ Results run_experiments(model::Encoder& encoder, const std::optional<SceneSet>& 
                        {"samples_file", file_name},
                        {"sample_count", table.rows.size()},
                        {"variants", variants}};
+    if (!heads.is_null()) experiments[id]["heads"] = heads;
     results.samples[file_name] = std::move(table);
     timings[id] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }

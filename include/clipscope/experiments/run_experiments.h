@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "clipscope/experiments/linear_probe.h"
 #include "clipscope/experiments/matching.h"
 #include "clipscope/experiments/results.h"
 #include "clipscope/experiments/scene_set.h"
@@ -30,6 +31,7 @@ struct ExperimentOptions {
   std::string i2tor_template = "a photo of a {}";  ///< Text for each object name in I2TOR.
   MatchingOptions matching;                ///< Matching settings; distractors follow `compat` unless set.
   bool matching_distractors_set = false;   ///< True if matching.distractors was chosen explicitly.
+  ProbeOptions probe;                      ///< TOC and IOC probe training and split.
 };
 
 /// Checks that every id is a known experiment and none repeats, before any model or dataset is
