@@ -11,7 +11,7 @@
 
 #include "clipscope/error.h"
 #include "clipscope/image/decode.h"
-#include "sha256.h"
+#include "clipscope/io/sha256.h"
 
 namespace clipscope::model {
 namespace {
@@ -97,7 +97,7 @@ std::unique_ptr<CLIPEncoder> CLIPEncoder::load(const fs::path& path, const LoadO
 }
 
 nlohmann::json CLIPEncoder::identity() const {
-  std::call_once(sha256_once_, [&] { weights_sha256_ = detail::sha256_file(loaded_.weights_path); });
+  std::call_once(sha256_once_, [&] { weights_sha256_ = io::sha256_file(loaded_.weights_path); });
   return {
       {"name", loaded_.name},
       {"weights_sha256", weights_sha256_},

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "clipscope/io/sha256.h"
+
 namespace clipscope::experiments {
 
 /// One scene image.
@@ -38,7 +40,8 @@ SceneSet load_scene_set(const std::filesystem::path& folder);
 /// Writes a SceneSet as `folder`/manifest.json in the format load_scene_set reads (for tests and imports).
 void write_scene_set(const SceneSet& scenes, const std::filesystem::path& folder);
 
-/// Returns the lower-case hex SHA-256 of `bytes`.
-std::string sha256_hex(std::string_view bytes);
+/// Returns the lowercase hex SHA-256 of `bytes` (see io/sha256.h). Experiments hash manifests
+/// and vocabularies with it.
+using io::sha256_hex;
 
 }  // namespace clipscope::experiments
