@@ -31,10 +31,7 @@ AtomicFile::AtomicFile(std::filesystem::path target) : target_(std::move(target)
     fail(ErrorKind::kInvalidArgument, "cannot write '{}': it exists and is not a regular file; choose another output path",
          target_.string());
   }
-  if (target_.has_parent_path()) {
-    std::error_code ignored;
-    std::filesystem::create_directories(target_.parent_path(), ignored);
-  }
+  if (target_.has_parent_path()) create_output_folder(target_.parent_path());
   temporary_ = temporary_path_for(target_);
   stream_.open(temporary_, std::ios::binary | std::ios::trunc);
   if (!stream_) {
@@ -65,6 +62,32 @@ void AtomicFile::commit() {
          error.message());
   }
   committed_ = true;
+}
+
+void check_output_folder(const std::filesystem::path& folder) {
+  for (std::filesystem::path path = folder; !path.empty(); path = path.parent_path()) {
+    std::error_code error;
+    const auto status = std::filesystem::status(path, error);
+    if (std::filesystem::exists(status)) {
+      if (!std::filesystem::is_directory(status)) {
+        fail(ErrorKind::kInvalidArgument,
+             "cannot use '{}' as an output folder: '{}' exists and is not a folder; choose another output path",
+             folder.string(), path.string());
+      }
+      return;
+    }
+    if (path == path.parent_path()) return;
+  }
+}
+
+void create_output_folder(const std::filesystem::path& folder) {
+  check_output_folder(folder);
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error) {
+    fail(ErrorKind::kIo, "cannot create output folder '{}': {}; check that its parent is writable", folder.string(),
+         error.message());
+  }
 }
 
 void write_file_atomic(const std::filesystem::path& target, std::string_view bytes) {

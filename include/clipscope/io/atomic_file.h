@@ -13,7 +13,9 @@ namespace clipscope::io {
 class AtomicFile {
  public:
   /// Opens a temporary file in the target's folder (created if missing) for binary writing.
-  /// Throws Error(kIo) naming the path if it cannot be created.
+  /// Throws Error(kInvalidArgument) if the target or one of its parents exists with the wrong
+  /// type (the target must be a regular file or new, the parents folders), and Error(kIo)
+  /// naming the path if the file cannot be created.
   explicit AtomicFile(std::filesystem::path target);
   ~AtomicFile();
 
@@ -31,6 +33,14 @@ class AtomicFile {
   std::ofstream stream_;
   bool committed_ = false;
 };
+
+/// Checks that `folder` can become an output folder without creating anything: it and each of its
+/// existing parents must be a folder. Throws Error(kInvalidArgument) naming the path that is not.
+void check_output_folder(const std::filesystem::path& folder);
+
+/// Creates `folder` and its missing parents after check_output_folder(). Throws
+/// Error(kInvalidArgument) as check_output_folder() and Error(kIo) if creating fails.
+void create_output_folder(const std::filesystem::path& folder);
 
 /// Writes `bytes` to `target` through an AtomicFile.
 void write_file_atomic(const std::filesystem::path& target, std::string_view bytes);
