@@ -7,6 +7,7 @@
 #include "clipscope/error.h"
 #include "clipscope/io/atomic_file.h"
 #include "clipscope/report/bar_chart.h"
+#include "report_figures.h"
 #include "report_tables.h"
 
 namespace clipscope::report {
@@ -183,12 +184,13 @@ void append_markdown_table(std::string& md, const Table& table) {
   md += "\n";
   for (size_t r = 0; r < table.rows.size(); ++r) {
     md += "| " + markdown_escape(table.rows[r]) + " |";
-    for (const Cell& cell : table.cells[r]) md += " " + detail::format_cell(cell) + " |";
+    for (const Cell& cell : table.cells[r]) md += " " + detail::format_cell(cell, table.percent) + " |";
     md += "\n";
   }
   md += "| *chance* |";
-  for (const auto& chance : table.chance) md += " " + detail::format_percent(chance) + " |";
-  md += fmt::format("\n\nMetric `{}`; samples per cell: {}.\n\n", table.metric, detail::format_sample_counts(table));
+  for (const auto& chance : table.chance) md += " " + detail::format_value(chance, table.percent) + " |";
+  md += fmt::format("\n\n{}Metric `{}`; samples per cell: {}.\n\n", table.percent ? "" : "Ratios, not percentages. ",
+                    table.metric, detail::format_sample_counts(table));
 }
 
 void append_markdown_records(std::string& md, const std::vector<ResultsFolder>& folders, const std::string& id) {
@@ -215,14 +217,15 @@ void append_markdown_records(std::string& md, const std::vector<ResultsFolder>& 
 // ---------------------------------------------------------------- HTML
 
 
-std::string html_cell(const Cell& cell) {
+std::string html_cell(const Cell& cell, bool percent) {
   if (!cell.value) return "<td class=\"rate\">–</td>";
   std::string ci;
   if (cell.ci_low && cell.ci_high) {
-    ci = fmt::format(" <span class=\"ci\">[{}, {}]</span>", detail::format_percent(cell.ci_low),
-                     detail::format_percent(cell.ci_high));
+    ci = fmt::format(" <span class=\"ci\">[{}, {}]</span>", detail::format_value(cell.ci_low, percent),
+                     detail::format_value(cell.ci_high, percent));
   }
-  return fmt::format("<td class=\"rate\" title=\"n = {}\">{}{}</td>", cell.n, detail::format_percent(cell.value), ci);
+  return fmt::format("<td class=\"rate\" title=\"n = {}\">{}{}</td>", cell.n, detail::format_value(cell.value, percent),
+                     ci);
 }
 
 BarChart chart_of(const Table& table) {
@@ -252,14 +255,15 @@ void append_html_table(std::string& html, const Table& table, const std::string&
   html += "</tr></thead>\n<tbody>\n";
   for (size_t r = 0; r < table.rows.size(); ++r) {
     html += "<tr><td>" + escape_xml(table.rows[r]) + "</td>";
-    for (const Cell& cell : table.cells[r]) html += html_cell(cell);
+    for (const Cell& cell : table.cells[r]) html += html_cell(cell, table.percent);
     html += "</tr>\n";
   }
   html += "<tr class=\"chance\"><td>chance</td>";
-  for (const auto& chance : table.chance) html += "<td>" + detail::format_percent(chance) + "</td>";
+  for (const auto& chance : table.chance) html += "<td>" + detail::format_value(chance, table.percent) + "</td>";
   html += "</tr>\n</tbody>\n</table></div>\n";
-  html += fmt::format("<p class=\"note\">Rates in %, {} CI in brackets. Metric <code>{}</code>; samples per cell: {}.</p>\n",
-                      confidence, escape_xml(table.metric), detail::format_sample_counts(table));
+  html += fmt::format("<p class=\"note\">{}, {} CI in brackets. Metric <code>{}</code>; samples per cell: {}.</p>\n",
+                      table.percent ? "Rates in %" : "Ratios", confidence, escape_xml(table.metric),
+                      detail::format_sample_counts(table));
   if (table.chart) html += render_bar_chart(chart_of(table));
   html += "</div>\n";
 }
@@ -320,6 +324,7 @@ std::string render_markdown(const std::vector<ResultsFolder>& folders) {
     md += "## " + markdown_escape(section.title) + "\n\n" + section.intro + "\n\n";
     for (const Table& table : section.tables) append_markdown_table(md, table);
     if (section.tables.empty()) append_markdown_records(md, folders, section.id);
+    md += detail::markdown_figures(folders, section.id);
   }
   const std::vector<ComparisonRow> comparisons = detail::build_comparisons(folders);
   if (!comparisons.empty()) {
@@ -369,6 +374,7 @@ std::string render_html(const std::vector<ResultsFolder>& folders) {
       append_markdown_records(md, folders, section.id);
       html += "<div class=\"card\"><pre>" + escape_xml(md) + "</pre></div>\n";
     }
+    html += detail::html_figures(folders, section.id);
     html += "</section>\n";
   }
   if (!comparisons.empty()) append_html_comparisons(html, comparisons, confidence);

@@ -26,6 +26,7 @@ struct View {
   std::vector<std::string> required;   ///< Column keys every record must have.
   bool per_variant = true;             ///< One table per variant; false if "variant" is a column key.
   std::string title;                   ///< Title; "{variant}" is replaced per variant.
+  bool percent = true;                 ///< Values are rates shown in percent; false: plain numbers, no chart.
 };
 
 struct ExperimentInfo {
@@ -80,6 +81,55 @@ const std::map<std::string, ExperimentInfo>& experiment_infos() {
         "A linear probe on frozen image embeddings predicts the object in each slot or size role (test split).",
         {{"probe_accuracy", json::object(), {"n", "size_role"}, {"size_role"}, true, "Probe accuracy by size role"},
          {"probe_accuracy", json::object(), {"n", "slot"}, {"slot"}, true, "Probe accuracy by image slot"}}}},
+      {"coco-tor",
+       {"COCO captions: text-based object retrieval (coco-tor)",
+        "Human-written COCO captions that mention two or more annotated categories are compared with the embedding "
+        "of every category name. The tables give how often the most similar of the mentioned objects, and the most "
+        "similar name overall, is the object at each mention position. Chance is 1/n among the mentioned objects.",
+        {{"most_similar_position_rate", json::object(), {"n", "position"}, {"position"}, true,
+          "Most similar mentioned object by caption position ({variant})"},
+         {"top1_position_rate", {{"given", "all"}}, {"n", "position"}, {"position"}, true,
+          "Top-1 name by caption position ({variant})"},
+         {"top_n_accuracy", json::object(), {"n"}, {}, true, "Top-n retrieves exactly the caption's objects ({variant})"},
+         {"map", json::object(), {"n"}, {}, true, "Mean average precision ({variant})"}}}},
+      {"coco-i2tor",
+       {"COCO images: image-to-text object retrieval (coco-i2tor)",
+        "COCO images with two or more annotated categories are compared with the text embedding of every category "
+        "name. Objects are ranked by annotated area; the tables give how often the most similar present object is "
+        "the largest, the 2nd largest, and so on. Chance is 1/n.",
+        {{"most_similar_size_rank_rate", json::object(), {"n", "size_rank"}, {"size_rank"}, true,
+          "Most similar present object by size rank ({variant})"},
+         {"most_similar_size_role_rate", json::object(), {"n", "size_role"}, {"size_role"}, true,
+          "Most similar present object: largest or other ({variant})"},
+         {"top1_size_role_rate", {{"given", "all"}}, {"n", "size_role"}, {"size_role"}, true,
+          "Top-1 name: largest or other object ({variant})"},
+         {"top_n_accuracy", json::object(), {"n"}, {}, true, "Top-n retrieves exactly the image's objects ({variant})"}}}},
+      {"coco-ior",
+       {"COCO images: image-based object retrieval (coco-ior)",
+        "COCO images with two or more annotated categories are compared with one single-object crop per category, "
+        "cut from another image of the set. Objects are ranked by annotated area; the tables give how often the "
+        "most similar present object is the largest, the 2nd largest, and so on. Chance is 1/n.",
+        {{"most_similar_size_rank_rate", json::object(), {"n", "size_rank"}, {"size_rank"}, true,
+          "Most similar present object by size rank ({variant})"},
+         {"most_similar_size_role_rate", json::object(), {"n", "size_role"}, {"size_role"}, true,
+          "Most similar present object: largest or other ({variant})"},
+         {"top1_size_role_rate", {{"given", "all"}}, {"n", "size_role"}, {"size_role"}, true,
+          "Top-1 crop: largest or other object ({variant})"},
+         {"top_n_accuracy", json::object(), {"n"}, {}, true, "Top-n retrieves exactly the image's objects ({variant})"}}}},
+      {"coco-matching",
+       {"COCO captions: image-text matching (coco-matching)",
+        "Each caption is rewritten so that its largest annotated object is named first or last, the rest of the text "
+        "kept, and must score above distractors in which one object is replaced by an absent category. The caption "
+        "as written is scored too.",
+        {{"accuracy", json::object(), {"scenario"}, {"scenario"}, true, "Matching accuracy by scenario ({variant})"}}}},
+      {"attention",
+       {"Class-token attention by object size",
+        "The class token's head-averaged attention over the patch grid, summed inside each object's mask. Chance is "
+        "the mean area share, which uniform attention gives; a ratio above 1 means more attention than area.",
+        {{"attention_share", json::object(), {"size_role"}, {"size_role"}, true,
+          "Attention share per object: largest or other ({variant})"},
+         {"attention_area_ratio", json::object(), {"size_role"}, {"size_role"}, true,
+          "Attention share / area share: largest or other ({variant})", false}}}},
       {"order_vs_size",
        {"Real captions: position of the largest object",
         "In human-written captions, the caption position of the largest annotated object, per number of objects "
@@ -90,7 +140,9 @@ const std::map<std::string, ExperimentInfo>& experiment_infos() {
   return infos;
 }
 
-const std::vector<std::string> kExperimentOrder = {"tor", "ior", "i2tor", "matching", "toc", "ioc", "order_vs_size"};
+const std::vector<std::string> kExperimentOrder = {"tor",      "ior",           "i2tor",     "matching",
+                                                   "toc",      "ioc",           "coco-tor",  "coco-i2tor",
+                                                   "coco-ior", "coco-matching", "attention", "order_vs_size"};
 
 std::string ordinal(int64_t one_based) {
   const int64_t tens = one_based % 100;
@@ -107,6 +159,10 @@ std::string label_text(const std::string& key, const json& value) {
   if (key == "n") return fmt::format("n={}", value.dump());
   if (key == "position" && value.is_number_integer()) return ordinal(value.get<int64_t>() + 1) + " object";
   if (key == "slot" && value.is_number_integer()) return fmt::format("slot {}", value.get<int64_t>() + 1);
+  if (key == "size_rank" && value.is_number_integer()) {
+    return value.get<int64_t>() == 0 ? std::string("largest") : ordinal(value.get<int64_t>() + 1) + " largest";
+  }
+  if (key == "scenario" && value == "as_written") return "as written";
   if (key == "scenario" && value.is_number_integer()) {
     if (value.get<int64_t>() == 1) return "large first";
     if (value.get<int64_t>() == 2) return "large last";
@@ -168,6 +224,8 @@ Table build_table(const std::vector<ResultsFolder>& folders, const std::vector<s
   Table table;
   table.metric = view.metric;
   table.title = view.title;
+  table.percent = view.percent;
+  table.chart = view.percent;
   const size_t placeholder = table.title.find("{variant}");
   if (placeholder != std::string::npos) table.title.replace(placeholder, 9, variant);
   std::vector<json> columns(column_set.begin(), column_set.end());
@@ -326,11 +384,16 @@ std::string format_percent(std::optional<double> rate) {
   return fmt::format("{:.1f}", *rate * 100);
 }
 
-std::string format_cell(const Cell& cell) {
+std::string format_value(std::optional<double> value, bool percent) {
+  if (!value || percent) return format_percent(value);
+  return fmt::format("{:.2f}", *value);
+}
+
+std::string format_cell(const Cell& cell, bool percent) {
   if (!cell.value) return "–";
-  if (!cell.ci_low || !cell.ci_high) return format_percent(cell.value);
-  return fmt::format("{} [{}, {}]", format_percent(cell.value), format_percent(cell.ci_low),
-                     format_percent(cell.ci_high));
+  if (!cell.ci_low || !cell.ci_high) return format_value(cell.value, percent);
+  return fmt::format("{} [{}, {}]", format_value(cell.value, percent), format_value(cell.ci_low, percent),
+                     format_value(cell.ci_high, percent));
 }
 
 std::string format_sample_counts(const Table& table) {

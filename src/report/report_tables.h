@@ -31,6 +31,7 @@ struct Table {
   std::vector<std::vector<Cell>> cells;            ///< [row][column].
   std::vector<std::optional<double>> chance;       ///< Per column; empty if models disagree or none is known.
   bool chart = true;                               ///< Whether the HTML draws a bar chart of it.
+  bool percent = true;                             ///< Values are rates shown in percent, else plain numbers.
 };
 
 /// One experiment of the report.
@@ -68,8 +69,12 @@ std::vector<ComparisonRow> build_comparisons(const std::vector<ResultsFolder>& f
 /// Formats a rate as percent with one decimal ("74.2"); "–" when empty.
 std::string format_percent(std::optional<double> rate);
 
-/// Formats a cell as "74.2 [71.3, 77.0]" (percent, interval in brackets) or "–".
-std::string format_cell(const Cell& cell);
+/// Formats a value as format_percent does when `percent`, else with two decimals ("1.37"); "–" when empty.
+std::string format_value(std::optional<double> value, bool percent);
+
+/// Formats a cell as "74.2 [71.3, 77.0]" (percent, interval in brackets), as "1.37 [1.20, 1.52]" when
+/// not `percent`, or "–".
+std::string format_cell(const Cell& cell, bool percent = true);
 
 /// Returns the range of n over the table's filled cells as "1224" or "400–1224".
 std::string format_sample_counts(const Table& table);

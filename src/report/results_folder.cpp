@@ -116,6 +116,43 @@ json read_order_vs_size_json(const std::filesystem::path& path) {
   return analysis;
 }
 
+// Reads the figures listed in results.json experiments.<id>.figures: [{"file", "caption"}].
+std::vector<Figure> read_figures(const json& results, const std::filesystem::path& folder) {
+  std::vector<Figure> figures;
+  const std::filesystem::path path = folder / "results.json";
+  for (const auto& [id, entry] : results["experiments"].items()) {
+    if (!entry.is_object() || !entry.contains("figures")) continue;
+    if (!entry["figures"].is_array()) {
+      fail(ErrorKind::kInvalidArgument, "\"{}\": experiments.{}.figures must be an array", path.string(), id);
+    }
+    for (const json& listed : entry["figures"]) {
+      if (!listed.is_object() || !listed.contains("file") || !listed["file"].is_string()) {
+        fail(ErrorKind::kInvalidArgument, "\"{}\": an entry of experiments.{}.figures has no string \"file\"",
+             path.string(), id);
+      }
+      Figure figure;
+      figure.experiment = id;
+      figure.file = listed["file"].get<std::string>();
+      figure.caption = listed.value("caption", std::string());
+      if (figure.file.empty() || std::filesystem::path(figure.file).filename() != figure.file || figure.file == "." || figure.file == "..") {
+        fail(ErrorKind::kInvalidArgument, "\"{}\": figure \"{}\" must be a file name inside the results folder",
+             path.string(), figure.file);
+      }
+      const std::filesystem::path file = folder / figure.file;
+      if (!std::filesystem::exists(file)) {
+        fail(ErrorKind::kNotFound, "figure \"{}\" listed in \"{}\" is missing; copy it with the results or rerun "
+             "clipscope eval", file.string(), path.string());
+      }
+      figure.png = io::read_file(file);
+      if (figure.png.rfind("\x89PNG\r\n\x1a\n", 0) != 0) {
+        fail(ErrorKind::kInvalidArgument, "figure \"{}\" is not a PNG file; rerun clipscope eval", file.string());
+      }
+      figures.push_back(std::move(figure));
+    }
+  }
+  return figures;
+}
+
 }  // namespace
 
 ResultsFolder load_results_folder(const std::filesystem::path& folder) {
@@ -134,7 +171,10 @@ ResultsFolder load_results_folder(const std::filesystem::path& folder) {
          "no results.json or order_vs_size.json in \"{}\"; pass a folder written by clipscope eval, run or "
          "captions order-vs-size", folder.string());
   }
-  if (has_results) loaded.results = read_results_json(results_path);
+  if (has_results) {
+    loaded.results = read_results_json(results_path);
+    loaded.figures = read_figures(loaded.results, folder);
+  }
   if (has_analysis) loaded.order_vs_size = read_order_vs_size_json(analysis_path);
 
   if (has_results) {
