@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "clipscope/experiments/embedding_cache.h"
 #include "clipscope/experiments/main_job.h"
 #include "clipscope/report/report.h"
 #include "commands.h"
@@ -32,6 +33,8 @@ struct RunArguments {
   int scene_count = 60;
   int scene_size = 224;
   uint64_t seed = 0;
+  std::string cache;
+  bool no_cache = false;
 };
 
 std::vector<std::string> split_commas(const std::string& text) {
@@ -55,6 +58,9 @@ void run_job(const RunArguments& arguments) {
   options.scene_count = arguments.scene_count;
   options.scene_size = arguments.scene_size;
   options.seed = arguments.seed;
+  if (!arguments.no_cache) {
+    options.cache_folder = arguments.cache.empty() ? experiments::default_cache_folder() : std::filesystem::path(arguments.cache);
+  }
   const nlohmann::json results = experiments::run_main_job(options);
   std::fputs(experiments::format_main_job_summary(results).c_str(), stdout);
   std::printf("\nresults  %s\nreport   %s\n", (options.output / "results" / "results.json").c_str(),
@@ -93,6 +99,9 @@ void add_report_commands(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(32, 4096));
   run->add_option("--seed", run_arguments->seed, "Seed of rendering, sampling and bootstrap")->capture_default_str();
+  run->add_option("--cache", run_arguments->cache,
+                  "Folder of the embedding cache (default: $XDG_CACHE_HOME/clipscope or ~/.cache/clipscope)");
+  run->add_flag("--no-cache", run_arguments->no_cache, "Encode everything and read or write no embedding cache");
   run->callback([run_arguments] { run_job(*run_arguments); });
 }
 

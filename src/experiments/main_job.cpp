@@ -40,7 +40,8 @@ SceneSet scene_set_from_manifest(const fs::path& folder) {
     image.objects = row.objects;
     if (!row.large_slot) {
       fail(ErrorKind::kInvalidArgument, "image \"{}\" in \"{}\" has no large_slot; re-render the set with clipscope "
-           "scenes render", row.file.string(), (folder / "manifest.jsonl").string());
+           "scenes render, or delete the manifest and import it again with clipscope scenes import --large-slot K",
+           row.file.string(), (folder / "manifest.jsonl").string());
     }
     image.large_slot = *row.large_slot;
     const double pixels = static_cast<double>(row.width) * row.height;
@@ -103,6 +104,7 @@ json run_main_job(const MainJobOptions& options) {
   }
   validate_experiment_ids(experiment_options.experiments);
   experiment_options.seed = options.seed;
+  experiment_options.cache_folder = options.cache_folder;
 
   // model first: a missing default model is the most likely first-run failure
   const fs::path model_path = options.model.empty() ? default_model_path() : options.model;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "clipscope/error.h"
+#include "clipscope/experiments/embedding_cache.h"
 #include "clipscope/experiments/image_retrieval.h"
 #include "clipscope/log.h"
 
@@ -72,11 +73,20 @@ void validate_request(const model::Encoder& encoder, const std::optional<SceneSe
   }
 }
 
-Results run_experiments(model::Encoder& encoder, const std::optional<SceneSet>& scenes,
+Results run_experiments(model::Encoder& model_encoder, const std::optional<SceneSet>& scenes,
                         const ExperimentOptions& options) {
-  validate_request(encoder, scenes, options);
+  validate_request(model_encoder, scenes, options);
   auto run_start = std::chrono::steady_clock::now();
   Vocabulary vocabulary = load_vocabulary(options.vocabulary);
+
+  // every experiment encodes through the cache, so shared inputs are encoded once
+  std::unique_ptr<EmbeddingCache> cache;
+  std::unique_ptr<CachingEncoder> caching_encoder;
+  if (options.cache_folder) {
+    cache = std::make_unique<EmbeddingCache>(*options.cache_folder / kEmbeddingCacheFileName);
+    caching_encoder = std::make_unique<CachingEncoder>(model_encoder, *cache);
+  }
+  model::Encoder& encoder = caching_encoder ? *caching_encoder : model_encoder;
 
   Results results;
   MetricCollector collector({options.bootstrap_resamples, options.confidence_level, options.seed});
@@ -160,6 +170,23 @@ Results run_experiments(model::Encoder& encoder, const std::optional<SceneSet>& 
   document["experiments"] = experiments;
   document["metrics"] = collector.metrics();
   document["comparisons"] = collector.comparisons();
+  document["embedding_cache"] = nullptr;
+  if (caching_encoder) {
+    const auto& cached = caching_encoder->cached_rows();
+    const auto& encoded = caching_encoder->encoded_rows();
+    auto count = [](const std::map<std::string, int64_t>& rows, const char* tower) {
+      const auto found = rows.find(tower);
+      return found == rows.end() ? int64_t{0} : found->second;
+    };
+    document["embedding_cache"] = {{"file", cache->file().string()},
+                                   {"texts_cached", count(cached, "text")},
+                                   {"texts_encoded", count(encoded, "text")},
+                                   {"images_cached", count(cached, "image")},
+                                   {"images_encoded", count(encoded, "image")}};
+    log::info("embedding cache \"{}\": {} texts and {} images reused, {} texts and {} images encoded",
+              cache->file().string(), count(cached, "text"), count(cached, "image"), count(encoded, "text"),
+              count(encoded, "image"));
+  }
   document["timings"] = {
       {"total_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count()},
       {"experiments", timings}};

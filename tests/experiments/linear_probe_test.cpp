@@ -15,7 +15,8 @@
 namespace clipscope::experiments {
 namespace {
 
-// A probe on labels that are linearly encoded with little noise should make at most a few test mistakes.
+// A probe on labels that are linearly encoded with little noise should make at most a few test
+// mistakes.
 constexpr double kSeparableAccuracy = 0.97;
 // Random labels: the test accuracy stays within about three standard errors of chance.
 constexpr double kChanceMargin = 0.1;
@@ -31,8 +32,11 @@ class PositionalEncoder : public model::Encoder {
       : names_(std::move(names)), positions_(positions) {}
 
   nlohmann::json identity() const override {
-    return {{"name", "positional"}, {"weights_sha256", "positional"}, {"activation", "none"},
-            {"preprocess", "none"}, {"embed_dim", dimension()}};
+    return {{"name", "positional"},
+            {"weights_sha256", "positional"},
+            {"activation", "none"},
+            {"preprocess", "none"},
+            {"embed_dim", dimension()}};
   }
   bool has_text_tower() const override { return true; }
   bool has_image_tower() const override { return true; }
@@ -42,7 +46,8 @@ class PositionalEncoder : public model::Encoder {
     for (const std::string& text : texts) {
       std::vector<std::string> names;
       size_t start = 0;
-      for (size_t at = text.find(" and "); at != std::string::npos; at = text.find(" and ", start)) {
+      for (size_t at = text.find(" and "); at != std::string::npos;
+           at = text.find(" and ", start)) {
         names.push_back(text.substr(start, at - start));
         start = at + 5;
       }
@@ -71,8 +76,10 @@ class PositionalEncoder : public model::Encoder {
     torch::Tensor out = torch::zeros({static_cast<int64_t>(rows.size()), dimension()});
     for (size_t row = 0; row < rows.size(); ++row) {
       for (size_t position = 0; position < rows[row].size(); ++position) {
-        const auto index = std::find(names_.begin(), names_.end(), rows[row][position]) - names_.begin();
-        out[static_cast<int64_t>(row)][static_cast<int64_t>(position * names_.size()) + index] = 1.0;
+        const auto index =
+            std::find(names_.begin(), names_.end(), rows[row][position]) - names_.begin();
+        out[static_cast<int64_t>(row)][static_cast<int64_t>(position * names_.size()) + index] =
+            1.0;
       }
       out[static_cast<int64_t>(row)][dimension() - 1] = 0.5;
     }
@@ -103,7 +110,8 @@ SyntheticData random_data(int64_t count, int64_t dimension, int64_t classes, uin
 }
 
 // Features of two positions: one-hot blocks of each position's label plus Gaussian noise.
-SyntheticData encoded_data(int64_t count, int64_t classes, uint64_t seed, torch::Tensor& second_labels) {
+SyntheticData encoded_data(int64_t count, int64_t classes, uint64_t seed,
+                           torch::Tensor& second_labels) {
   SyntheticData data = random_data(count, 2 * classes, classes, seed);
   data.features *= 0.05;
   SyntheticData second = random_data(count, 1, classes, seed + 1);
@@ -117,7 +125,8 @@ SyntheticData encoded_data(int64_t count, int64_t classes, uint64_t seed, torch:
 
 double test_accuracy(const ProbeHead& head, const ProbeSplit& split, const torch::Tensor& labels) {
   int64_t correct = 0;
-  for (size_t t = 0; t < split.test.size(); ++t) correct += head.test_predictions[t] == labels[split.test[t]].item<int64_t>();
+  for (size_t t = 0; t < split.test.size(); ++t)
+    correct += head.test_predictions[t] == labels[split.test[t]].item<int64_t>();
   return static_cast<double>(correct) / static_cast<double>(split.test.size());
 }
 
@@ -136,7 +145,8 @@ std::string error_message(Function&& function) {
 const nlohmann::json* find_metric(const nlohmann::json& metrics, const std::string& experiment,
                                   const nlohmann::json& labels) {
   for (const auto& record : metrics) {
-    if (record["experiment"] == experiment && record["metric"] == "probe_accuracy" && record["labels"] == labels) {
+    if (record["experiment"] == experiment && record["metric"] == "probe_accuracy" &&
+        record["labels"] == labels) {
       return &record;
     }
   }
@@ -209,14 +219,17 @@ TEST(SplitSamples, EmptySplitIsAnError) {
 TEST(ProbeOptions, BadSettingsAreErrors) {
   ProbeOptions epochs;
   epochs.epochs = 0;
-  EXPECT_NE(error_message([&] { validate_probe_options(epochs); }).find("epochs 0"), std::string::npos);
+  EXPECT_NE(error_message([&] { validate_probe_options(epochs); }).find("epochs 0"),
+            std::string::npos);
   ProbeOptions rate;
   rate.learning_rate = -1;
-  EXPECT_NE(error_message([&] { validate_probe_options(rate); }).find("learning rate"), std::string::npos);
+  EXPECT_NE(error_message([&] { validate_probe_options(rate); }).find("learning rate"),
+            std::string::npos);
   ProbeOptions fractions;
   fractions.train_fraction = 0.8;
   fractions.validation_fraction = 0.2;
-  EXPECT_NE(error_message([&] { validate_probe_options(fractions); }).find("test share"), std::string::npos);
+  EXPECT_NE(error_message([&] { validate_probe_options(fractions); }).find("test share"),
+            std::string::npos);
 }
 
 TEST(TrainLinearProbe, LinearlyEncodedLabelsAreLearned) {
@@ -254,26 +267,32 @@ TEST(TrainLinearProbe, BadInputIsAnError) {
   SyntheticData data = random_data(20, 4, 3, 1);
   ProbeSplit split = split_samples(20, ProbeOptions{}, 1);
 
-  std::string message =
-      error_message([&] { train_linear_probe(data.features, data.labels, 30, split, ProbeOptions{}, "IOC n=3 slot 0"); });
-  EXPECT_NE(message.find("IOC n=3 slot 0: 20 samples for 30 classes"), std::string::npos) << message;
+  std::string message = error_message([&] {
+    train_linear_probe(data.features, data.labels, 30, split, ProbeOptions{}, "IOC n=3 slot 0");
+  });
+  EXPECT_NE(message.find("IOC n=3 slot 0: 20 samples for 30 classes"), std::string::npos)
+      << message;
   EXPECT_EQ(message.find('\n'), std::string::npos);
 
   ProbeSplit empty = split;
   empty.validation.clear();
-  message = error_message([&] { train_linear_probe(data.features, data.labels, 3, empty, ProbeOptions{}); });
+  message = error_message(
+      [&] { train_linear_probe(data.features, data.labels, 3, empty, ProbeOptions{}); });
   EXPECT_NE(message.find("validation split is empty"), std::string::npos) << message;
 
-  message = error_message([&] { train_linear_probe(data.features, data.labels + 3, 3, split, ProbeOptions{}); });
+  message = error_message(
+      [&] { train_linear_probe(data.features, data.labels + 3, 3, split, ProbeOptions{}); });
   EXPECT_NE(message.find("outside the 3 classes"), std::string::npos) << message;
 
-  message = error_message(
-      [&] { train_linear_probe(data.features, data.labels.narrow(0, 0, 10), 3, split, ProbeOptions{}); });
+  message = error_message([&] {
+    train_linear_probe(data.features, data.labels.narrow(0, 0, 10), 3, split, ProbeOptions{});
+  });
   EXPECT_NE(message.find("[20, 4]"), std::string::npos) << message;
 
   ProbeSplit outside = split;
   outside.test.push_back(20);
-  message = error_message([&] { train_linear_probe(data.features, data.labels, 3, outside, ProbeOptions{}); });
+  message = error_message(
+      [&] { train_linear_probe(data.features, data.labels, 3, outside, ProbeOptions{}); });
   EXPECT_NE(message.find("index 20"), std::string::npos) << message;
 }
 
@@ -289,8 +308,8 @@ TEST(Toc, LinearlyEncodedPositionsAreLearned) {
 
   for (int64_t n : {2, 3}) {
     for (int64_t position = 0; position < n; ++position) {
-      const nlohmann::json* record =
-          find_metric(collector.metrics(), "toc", {{"n", n}, {"position", position}, {"split", "test"}});
+      const nlohmann::json* record = find_metric(
+          collector.metrics(), "toc", {{"n", n}, {"position", position}, {"split", "test"}});
       ASSERT_NE(record, nullptr) << n << " " << position;
       EXPECT_GE((*record)["value"].get<double>(), kSeparableAccuracy) << n << " " << position;
       EXPECT_NEAR((*record)["chance"].get<double>(), 1.0 / 6, 1e-12);
@@ -312,7 +331,8 @@ TEST(Toc, StandInFirstPositionIsDecodable) {
   MetricCollector collector({50, 0.95, 1});
   CsvTable samples;
   run_toc(encoder, vocabulary, tor, ProbeOptions{}, 3, collector, samples);
-  const nlohmann::json* first = find_metric(collector.metrics(), "toc", {{"n", 3}, {"position", 0}, {"split", "test"}});
+  const nlohmann::json* first =
+      find_metric(collector.metrics(), "toc", {{"n", 3}, {"position", 0}, {"split", "test"}});
   ASSERT_NE(first, nullptr);
   EXPECT_GE((*first)["value"].get<double>(), 0.9);
 }
@@ -344,7 +364,8 @@ TEST(Ioc, LinearlyEncodedSlotsAreLearned) {
   nlohmann::json heads = run_ioc(encoder, scenes, ProbeOptions{}, 4, collector, samples);
   ASSERT_EQ(heads.size(), 3u);
   for (int64_t slot = 0; slot < 3; ++slot) {
-    const nlohmann::json* record = find_metric(collector.metrics(), "ioc", {{"n", 3}, {"slot", slot}, {"split", "test"}});
+    const nlohmann::json* record =
+        find_metric(collector.metrics(), "ioc", {{"n", 3}, {"slot", slot}, {"split", "test"}});
     ASSERT_NE(record, nullptr) << slot;
     EXPECT_GE((*record)["value"].get<double>(), kSeparableAccuracy) << slot;
   }
@@ -364,10 +385,10 @@ TEST(Ioc, StandInFavoursTheLargeObject) {
   MetricCollector collector({50, 0.95, 1});
   CsvTable samples;
   run_ioc(encoder, scenes, ProbeOptions{}, 4, collector, samples);
-  const nlohmann::json* large =
-      find_metric(collector.metrics(), "ioc", {{"n", 3}, {"size_role", "large"}, {"split", "test"}});
-  const nlohmann::json* small =
-      find_metric(collector.metrics(), "ioc", {{"n", 3}, {"size_role", "small"}, {"split", "test"}});
+  const nlohmann::json* large = find_metric(collector.metrics(), "ioc",
+                                            {{"n", 3}, {"size_role", "large"}, {"split", "test"}});
+  const nlohmann::json* small = find_metric(collector.metrics(), "ioc",
+                                            {{"n", 3}, {"size_role", "small"}, {"split", "test"}});
   ASSERT_NE(large, nullptr);
   ASSERT_NE(small, nullptr);
   EXPECT_GT((*large)["value"].get<double>(), (*small)["value"].get<double>() + 0.3);
@@ -379,8 +400,62 @@ TEST(Ioc, TooFewImagesIsAnError) {
   PositionalEncoder encoder(kShapes, 3);
   MetricCollector collector({50, 0.95, 1});
   CsvTable samples;
-  const std::string message = error_message([&] { run_ioc(encoder, scenes, ProbeOptions{}, 4, collector, samples); });
+  const std::string message =
+      error_message([&] { run_ioc(encoder, scenes, ProbeOptions{}, 4, collector, samples); });
   EXPECT_NE(message.find("4 samples for 6 classes"), std::string::npos) << message;
+}
+
+// The CLI program links every area; while another area fails to link it is absent.
+bool cli_missing() {
+  return !std::filesystem::exists(CLIPSCOPE_CLI_PATH);
+}
+
+TEST(ProbeCli, RunWithProbesThenEval) {
+  if (cli_missing()) GTEST_SKIP() << "clipscope CLI not built: " << CLIPSCOPE_CLI_PATH;
+  namespace fs = std::filesystem;
+  const fs::path folder = testing::make_temp_dir();
+  const std::string model =
+      testing::shared_path("fixtures/open_clip-2.30.0/vit-tiny-quickgelu").string();
+  const std::string vocabulary =
+      testing::shared_path("vocab/bpe_simple_vocab_16e6.txt.gz").string();
+  setenv("CLIPSCOPE_BPE_PATH", vocabulary.c_str(), 1);
+  const std::string cache = " --cache " + testing::shell_quote((folder / "cache").string());
+
+  // 24 scenes: enough images for the 18 SimCO classes
+  testing::CommandResult result =
+      testing::run_cli("--log-level warn run --model " + testing::shell_quote(model) +
+                       " --experiments ior --probes --scenes 24 --scene-size 64 --out " +
+                       testing::shell_quote((folder / "run").string()) + cache);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const nlohmann::json run =
+      nlohmann::json::parse(io::read_file(folder / "run" / "results" / "results.json"));
+  EXPECT_EQ(run["options"]["experiments"], nlohmann::json({"ior", "toc", "ioc"}));
+  EXPECT_NE(find_metric(run["metrics"], "toc", {{"n", 2}, {"position", 0}, {"split", "test"}}),
+            nullptr);
+  EXPECT_NE(
+      find_metric(run["metrics"], "ioc", {{"n", 3}, {"size_role", "large"}, {"split", "test"}}),
+      nullptr);
+  EXPECT_TRUE(fs::exists(folder / "run" / "results" / "toc_samples.csv"));
+  const std::string report = io::read_file(folder / "run" / "report.md");
+  EXPECT_NE(report.find("Text-based object classification (TOC)"), std::string::npos);
+  EXPECT_NE(report.find("Probe accuracy by size role"), std::string::npos);
+
+  // eval on the scenes the run rendered, with the cache the run filled
+  fs::path scenes;
+  for (const auto& entry : fs::directory_iterator(folder / "run" / "cache")) scenes = entry.path();
+  ASSERT_FALSE(scenes.empty());
+  result = testing::run_cli("--log-level warn eval --model " + testing::shell_quote(model) +
+                            " --experiments toc,ioc --object-counts 2 --bootstrap 50 --dataset " +
+                            testing::shell_quote(scenes.string()) + " --out " +
+                            testing::shell_quote((folder / "eval").string()) + cache);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const nlohmann::json eval =
+      nlohmann::json::parse(io::read_file(folder / "eval" / "results.json"));
+  EXPECT_EQ(eval["embedding_cache"]["texts_encoded"], 0);
+  EXPECT_EQ(eval["embedding_cache"]["images_encoded"], 0);
+  EXPECT_GT(eval["embedding_cache"]["texts_cached"].get<int64_t>(), 0);
+  EXPECT_EQ(eval["experiments"]["toc"]["heads"].size(), 2u);
+  EXPECT_EQ(eval["experiments"]["ioc"]["heads"].size(), 3u);
 }
 
 }  // namespace

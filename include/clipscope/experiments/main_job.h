@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct MainJobOptions {
   int scene_count = 60;           ///< Images of the cached SimCO set.
   int scene_size = 224;           ///< Width and height of the cached SimCO images, in pixels.
   uint64_t seed = 0;              ///< Seed of rendering, sampling and bootstrap.
+  /// Folder of the embedding cache (experiments/embedding_cache.h); empty runs without a cache.
+  std::optional<std::filesystem::path> cache_folder;
 };
 
 /// Returns the built-in model folder models/clipscope-simco-tiny: in the source tree the build

@@ -32,6 +32,8 @@ struct ExperimentOptions {
   MatchingOptions matching;                ///< Matching settings; distractors follow `compat` unless set.
   bool matching_distractors_set = false;   ///< True if matching.distractors was chosen explicitly.
   ProbeOptions probe;                      ///< TOC and IOC probe training and split.
+  /// Folder of the embedding cache (experiments/embedding_cache.h); empty runs without a cache.
+  std::optional<std::filesystem::path> cache_folder;
 };
 
 /// Checks that every id is a known experiment and none repeats, before any model or dataset is
@@ -45,8 +47,9 @@ void validate_experiment_ids(const std::vector<std::string>& experiments);
 void validate_request(const model::Encoder& encoder, const std::optional<SceneSet>& scenes,
                       const ExperimentOptions& options);
 
-/// Runs the experiments and returns their results; nothing is written. Throws as validate_request
-/// does, and Error from the vocabulary, template or dataset files.
+/// Runs the experiments and returns their results; nothing is written. With a cache folder, every
+/// embedding goes through a CachingEncoder on its cache file. Throws as validate_request does,
+/// Error from the vocabulary, template or dataset files, and EmbeddingCache's errors.
 Results run_experiments(model::Encoder& encoder, const std::optional<SceneSet>& scenes,
                         const ExperimentOptions& options);
 
