@@ -1,9 +1,11 @@
-// clipscope eval: parses options and calls experiments::run_and_write.
+// clipscope eval: parses options and calls experiments::run_experiments for the scene-set
+// experiments and experiments::run_real_data_experiments for the COCO and attention ones.
 #include <optional>
 #include <sstream>
 
 #include "clipscope/error.h"
 #include "clipscope/experiments/embedding_cache.h"
+#include "clipscope/experiments/coco_experiments.h"
 #include "clipscope/experiments/main_job.h"
 #include "clipscope/experiments/results.h"
 #include "clipscope/experiments/run_experiments.h"
@@ -39,14 +41,40 @@ struct EvalArguments {
   bool article = false;
   int resamples = 1000;
   std::string i2tor_template = "a photo of a {}";
+  std::string coco;
+  std::string area = "mask";
+  std::string synonyms;
+  int64_t max_objects = 4;
+  int64_t matching_distractors = 4;
+  std::optional<int64_t> attention_block;
+  int64_t attention_figures = 4;
   std::string cache;
   bool no_cache = false;
 };
 
+experiments::RealDataOptions real_data_options(const EvalArguments& arguments, const std::vector<std::string>& ids) {
+  experiments::RealDataOptions options;
+  options.experiments = ids;
+  options.coco = arguments.coco;
+  // attention reads the COCO annotations when there are some, else the scene set's label masks
+  if (arguments.coco.empty()) options.scenes = arguments.dataset;
+  options.synonyms = arguments.synonyms;
+  options.area_source = experiments::parse_area_source(arguments.area);
+  options.retrieval.max_objects = arguments.max_objects;
+  options.retrieval.text_template = arguments.i2tor_template;
+  options.distractors = arguments.matching_distractors;
+  options.attention.block = arguments.attention_block;
+  options.attention.figures = arguments.attention_figures;
+  options.seed = arguments.seed;
+  options.bootstrap_resamples = arguments.resamples;
+  return options;
+}
+
 void run_eval(const EvalArguments& arguments) {
+  const std::vector<std::string> ids = split_list(arguments.experiments);
+  const experiments::ExperimentSplit split = experiments::split_experiment_ids(ids);
   experiments::ExperimentOptions options;
-  options.experiments = split_list(arguments.experiments);
-  experiments::validate_experiment_ids(options.experiments);
+  options.experiments = split.scene;
   options.compat = experiments::parse_compat(arguments.compat);
   if (!arguments.distractors.empty()) {
     options.matching.distractors = experiments::parse_distractor_style(arguments.distractors);
@@ -72,12 +100,17 @@ void run_eval(const EvalArguments& arguments) {
     options.cache_folder = arguments.cache.empty() ? experiments::default_cache_folder() : std::filesystem::path(arguments.cache);
   }
 
+  const experiments::RealDataOptions real_options = real_data_options(arguments, split.real_data);
+  experiments::RealDataInputs inputs;
+  if (!split.real_data.empty()) inputs = experiments::load_real_data_inputs(real_options);
+
   std::optional<experiments::SceneSet> scenes;
-  if (!arguments.dataset.empty()) scenes = experiments::load_dataset_folder(arguments.dataset);
+  if (!arguments.dataset.empty() && !split.scene.empty()) scenes = experiments::load_dataset_folder(arguments.dataset);
 
   auto encoder = model::CLIPEncoder::load(arguments.model);
-  experiments::Results results = experiments::run_experiments(*encoder, scenes, options);
-  experiments::write_results(results, arguments.output);
+  const experiments::RealDataResults results =
+      experiments::run_split_request(*encoder, split, scenes, options, inputs, real_options, ids);
+  experiments::write_real_data_results(results, arguments.output);
 }
 
 }  // namespace
@@ -86,9 +119,15 @@ void add_eval_commands(CLI::App& app) {
   auto arguments = std::make_shared<EvalArguments>();
   CLI::App* eval = app.add_subcommand("eval", "Measure object-order and object-size biases of one model");
   eval->add_option("--model", arguments->model, "Model checkpoint file or folder")->required();
-  eval->add_option("--dataset", arguments->dataset, "Scene folder with manifest.json (image experiments)");
+  eval->add_option("--dataset", arguments->dataset,
+                   "Scene folder with manifest.json or manifest.jsonl (scene image experiments; attention without "
+                   "--coco needs label masks)");
+  eval->add_option("--coco", arguments->coco,
+                   "COCO folder with annotations/instances_*.json, captions_*.json and the images (coco-* experiments "
+                   "and attention)");
   eval->add_option("--experiments", arguments->experiments,
-                   "Comma-separated experiments: tor, ior, i2tor, matching, toc, ioc")
+                   "Comma-separated experiments: tor, ior, i2tor, matching, toc, ioc on scene sets; coco-tor, coco-ior, "
+                   "coco-i2tor, coco-matching on --coco; attention on --coco or --dataset")
       ->capture_default_str();
   eval->add_option("--out", arguments->output, "Output folder for results.json and the per-sample CSV files")
       ->required();
@@ -109,8 +148,26 @@ void add_eval_commands(CLI::App& app) {
   eval->add_flag("--article", arguments->article, "Write \"a cube\" instead of \"cube\" in TOR captions");
   eval->add_option("--bootstrap", arguments->resamples, "Bootstrap resamples per confidence interval")
       ->capture_default_str();
-  eval->add_option("--i2tor-template", arguments->i2tor_template, "Text for each object name in I2TOR")
+  eval->add_option("--i2tor-template", arguments->i2tor_template, "Text for each object name in I2TOR and coco-i2tor")
       ->capture_default_str();
+  eval->add_option("--area", arguments->area, "COCO object size: 'mask' (segmentation pixels) or 'box' (box pixels)")
+      ->capture_default_str();
+  eval->add_option("--synonyms", arguments->synonyms,
+                   "Phrase-to-category table (TSV) for COCO captions; default: data/coco_synonyms.tsv");
+  eval->add_option("--max-objects", arguments->max_objects,
+                   "Largest objects per caption or image with its own coco-* rows; larger ones count only when pooled")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 64));
+  eval->add_option("--matching-distractors", arguments->matching_distractors,
+                   "Distractor captions per caption in coco-matching")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  eval->add_option("--attention-block", arguments->attention_block,
+                   "ViT block (0-based) whose attention is reported besides the last block's");
+  eval->add_option("--attention-figures", arguments->attention_figures,
+                   "Attention heat-map overlays written for the first images")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
   eval->add_option("--cache", arguments->cache,
                    "Folder of the embedding cache (default: $XDG_CACHE_HOME/clipscope or ~/.cache/clipscope)");
   eval->add_flag("--no-cache", arguments->no_cache, "Encode everything and read or write no embedding cache");
