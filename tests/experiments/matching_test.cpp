@@ -12,7 +12,8 @@ namespace {
 
 const std::vector<std::string> kShapes{"cube", "sphere", "cone", "torus"};
 
-// Adds a stand-in "image" file listing `objects` with their weights; the last object is the large one.
+// Adds a stand-in "image" file listing `objects` with their weights; the last object is the large
+// one.
 void add_image(SceneSet& scenes, const std::vector<std::string>& objects) {
   std::string content;
   std::vector<double> areas;
@@ -91,7 +92,8 @@ TEST(Matching, EmptySceneSetIsAnError) {
     FAIL() << "expected an error";
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::kInvalidArgument);
-    EXPECT_NE(std::string(error.what()).find("/data/empty-scenes"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("/data/empty-scenes"), std::string::npos)
+        << error.what();
   }
 }
 
