@@ -1,7 +1,11 @@
 #include "clipscope/model/config.h"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <set>
+#include <string_view>
+#include <type_traits>
 
 #include "clipscope/error.h"
 #include "shape_string.h"
@@ -11,18 +15,133 @@ namespace {
 
 using nlohmann::json;
 
-// Returns json[key] as T, or `fallback` when the key is absent or null.
+// Keys open_clip 2.30 reads (model.py CLIPVisionCfg, CLIPTextCfg and CLIP.__init__, factory.py,
+// transform.py PreprocessCfg), plus the vision keys global_average_pool, input_patchnorm and
+// n_queries and the text keys proj and pooler_type of open_clip 2.10 to 2.22. clipscope rejects any
+// other key, so a misspelt key fails instead of being ignored.
+constexpr std::string_view kFileKeys[] = {"model_cfg", "preprocess_cfg"};
+constexpr std::string_view kModelKeys[] = {
+    "embed_dim",   "vision_cfg",       "text_cfg",
+    "quick_gelu",  "init_logit_scale", "init_logit_bias",
+    "cast_dtype",  "output_dict",      "nonscalar_logit_scale",
+    "custom_text", "multimodal_cfg"};
+constexpr std::string_view kVisionKeys[] = {"layers",
+                                            "width",
+                                            "head_width",
+                                            "mlp_ratio",
+                                            "patch_size",
+                                            "image_size",
+                                            "ls_init_value",
+                                            "patch_dropout",
+                                            "attentional_pool",
+                                            "attn_pooler_queries",
+                                            "attn_pooler_heads",
+                                            "no_ln_pre",
+                                            "pos_embed_type",
+                                            "final_ln_after_pool",
+                                            "pool_type",
+                                            "output_tokens",
+                                            "act_kwargs",
+                                            "norm_kwargs",
+                                            "timm_model_name",
+                                            "timm_model_pretrained",
+                                            "timm_pool",
+                                            "timm_proj",
+                                            "timm_proj_bias",
+                                            "timm_drop",
+                                            "timm_drop_path",
+                                            "global_average_pool",
+                                            "input_patchnorm",
+                                            "n_queries"};
+constexpr std::string_view kTextKeys[] = {"context_length",
+                                          "vocab_size",
+                                          "hf_tokenizer_name",
+                                          "tokenizer_kwargs",
+                                          "width",
+                                          "heads",
+                                          "layers",
+                                          "mlp_ratio",
+                                          "ls_init_value",
+                                          "embed_cls",
+                                          "pad_id",
+                                          "no_causal_mask",
+                                          "final_ln_after_pool",
+                                          "pool_type",
+                                          "proj_bias",
+                                          "proj_type",
+                                          "output_tokens",
+                                          "act_kwargs",
+                                          "norm_kwargs",
+                                          "hf_model_name",
+                                          "hf_model_pretrained",
+                                          "hf_proj_type",
+                                          "hf_pooler_type",
+                                          "proj",
+                                          "pooler_type"};
+constexpr std::string_view kPreprocessKeys[] = {"size",          "mode",        "mean",      "std",
+                                                "interpolation", "resize_mode", "fill_color"};
+
+// Returns a JSON value for an error message, cut to 60 characters.
+std::string value_excerpt(const json& value) {
+  std::string text = value.dump();
+  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  return text;
+}
+
+[[noreturn]] void fail_type(const json& value, const std::string& key, const char* expected,
+                            const std::filesystem::path& source) {
+  fail(ErrorKind::kInvalidArgument,
+       "config '{}': '{}' must be {}, got {} ({}); fix the value in the config file",
+       source.string(), key, expected, value_excerpt(value), value.type_name());
+}
+
+// Throws for the first key of `object` that is not in `known`, listing the known keys.
+template <size_t N>
+void reject_unknown_keys(const json& object, const std::string_view (&known)[N],
+                         const std::filesystem::path& source, const std::string& where) {
+  for (const auto& [key, value] : object.items()) {
+    if (std::find(std::begin(known), std::end(known), key) != std::end(known)) continue;
+    std::string list;
+    for (std::string_view name : known) list += (list.empty() ? "" : ", ") + std::string(name);
+    fail(ErrorKind::kInvalidArgument,
+         "config '{}': unknown key '{}{}'; fix its spelling or remove it (known keys: {})",
+         source.string(), where, key, list);
+  }
+}
+
+// Returns json[key] as T, or `fallback` when the key is absent or null. Throws when the JSON type
+// does not fit T: bool takes true or false, integer types whole numbers, floating point any number.
 template <typename T>
 T get_or(const json& object, const std::string& key, T fallback, const std::filesystem::path& source,
          const std::string& where) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return fallback;
-  try {
-    return it->get<T>();
-  } catch (const json::exception&) {
-    fail(ErrorKind::kInvalidArgument, "config '{}': field '{}{}' has an invalid value {}; fix the config file",
-         source.string(), where, key, it->dump());
+  const json& value = *it;
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!value.is_boolean()) fail_type(value, where + key, "true or false", source);
+  } else if constexpr (std::is_integral_v<T>) {
+    if (!value.is_number_integer()) fail_type(value, where + key, "a whole number", source);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!value.is_number()) fail_type(value, where + key, "a number", source);
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (!value.is_string()) fail_type(value, where + key, "a string", source);
+  } else {
+    static_assert(std::is_same_v<T, std::vector<int64_t>>);
+    const bool whole_numbers =
+        value.is_array() && std::all_of(value.begin(), value.end(),
+                                        [](const json& item) { return item.is_number_integer(); });
+    if (!whole_numbers) fail_type(value, where + key, "a list of whole numbers", source);
   }
+  return value.get<T>();
+}
+
+// Returns object[key] when it is a JSON object, or nullptr when the key is absent or null.
+const json* get_section(const json& object, const std::string& key,
+                        const std::filesystem::path& source, const std::string& where) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return nullptr;
+  if (!it->is_object()) fail_type(*it, where + key, "a JSON object", source);
+  return &*it;
 }
 
 void reject_if_set(const json& object, const std::string& key, const std::filesystem::path& source,
@@ -30,8 +149,19 @@ void reject_if_set(const json& object, const std::string& key, const std::filesy
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return;
   if (it->is_boolean() && !it->get<bool>()) return;
-  fail(ErrorKind::kUnsupported, "config '{}': '{}{}' = {} is not supported ({})", source.string(), where, key,
-       it->dump(), reason);
+  if ((it->is_object() || it->is_array()) && it->empty()) return;
+  fail(ErrorKind::kUnsupported, "config '{}': '{}{}' = {} is not supported ({})", source.string(),
+       where, key, value_excerpt(*it), reason);
+}
+
+// Throws unless object[key] is absent, null or `supported`.
+void require_value(const json& object, const std::string& key, const std::string& supported,
+                   const std::filesystem::path& source, const std::string& where) {
+  auto value = get_or<std::string>(object, key, supported, source, where);
+  if (value != supported) {
+    fail(ErrorKind::kUnsupported, "config '{}': {}{} '{}' is not supported (only '{}')",
+         source.string(), where, key, value, supported);
+  }
 }
 
 void check_positive(int64_t value, const std::string& key, const std::filesystem::path& source) {
@@ -41,20 +171,38 @@ void check_positive(int64_t value, const std::string& key, const std::filesystem
   }
 }
 
+// Checks the keys and value types of an open_clip preprocess_cfg that clipscope reads.
+void check_open_clip_preprocess(const json& cfg, const std::filesystem::path& source) {
+  const std::string where = "preprocess_cfg.";
+  reject_unknown_keys(cfg, kPreprocessKeys, source, where);
+  for (const char* key : {"mean", "std"}) {
+    auto it = cfg.find(key);
+    if (it == cfg.end() || it->is_null()) continue;
+    const bool three_numbers =
+        it->is_array() && it->size() == 3 &&
+        std::all_of(it->begin(), it->end(), [](const json& item) { return item.is_number(); });
+    if (!three_numbers) fail_type(*it, where + key, "a list of three numbers (R, G, B)", source);
+  }
+  for (const char* key : {"mode", "interpolation", "resize_mode"}) {
+    get_or<std::string>(cfg, key, "", source, where);
+  }
+}
+
 VisionConfig parse_open_clip_vision(const json& cfg, const std::filesystem::path& source) {
   const std::string where = "vision_cfg.";
-  for (const char* key : {"timm_model_name", "hf_model_name"}) {
-    reject_if_set(cfg, key, source, where, "clipscope builds only ViT and ModifiedResNet image towers");
-  }
+  reject_unknown_keys(cfg, kVisionKeys, source, where);
+  reject_if_set(cfg, "timm_model_name", source, where,
+                "clipscope builds only ViT and ModifiedResNet image towers");
   reject_if_set(cfg, "ls_init_value", source, where, "layer scale is not implemented");
   reject_if_set(cfg, "attentional_pool", source, where, "attentional pooling is not implemented");
   reject_if_set(cfg, "final_ln_after_pool", source, where, "only ln_post before pooling is implemented");
   reject_if_set(cfg, "no_ln_pre", source, where, "ln_pre is always applied");
-  auto pool = get_or<std::string>(cfg, "pool_type", "tok", source, where);
-  if (pool != "tok") {
-    fail(ErrorKind::kUnsupported, "config '{}': vision_cfg.pool_type '{}' is not supported (only 'tok')",
-         source.string(), pool);
+  reject_if_set(cfg, "input_patchnorm", source, where,
+                "patch embedding normalisation is not implemented");
+  for (const char* key : {"act_kwargs", "norm_kwargs"}) {
+    reject_if_set(cfg, key, source, where, "activation and LayerNorm take their default arguments");
   }
+  require_value(cfg, "pool_type", "tok", source, where);
   if (get_or<bool>(cfg, "global_average_pool", false, source, where)) {
     fail(ErrorKind::kUnsupported, "config '{}': vision_cfg.global_average_pool is not supported", source.string());
   }
@@ -86,10 +234,18 @@ VisionConfig parse_open_clip_vision(const json& cfg, const std::filesystem::path
 
 TextConfig parse_open_clip_text(const json& cfg, const std::filesystem::path& source) {
   const std::string where = "text_cfg.";
+  reject_unknown_keys(cfg, kTextKeys, source, where);
   reject_if_set(cfg, "hf_model_name", source, where, "clipscope builds only the CLIP text transformer");
   reject_if_set(cfg, "ls_init_value", source, where, "layer scale is not implemented");
   reject_if_set(cfg, "proj_bias", source, where, "text_projection is a bare matrix");
   reject_if_set(cfg, "embed_cls", source, where, "only the CLIP text transformer is implemented");
+  reject_if_set(cfg, "no_causal_mask", source, where,
+                "the text transformer always uses the causal mask");
+  reject_if_set(cfg, "final_ln_after_pool", source, where, "ln_final is applied before pooling");
+  for (const char* key : {"act_kwargs", "norm_kwargs"}) {
+    reject_if_set(cfg, key, source, where, "activation and LayerNorm take their default arguments");
+  }
+  require_value(cfg, "proj_type", "linear", source, where);
 
   TextConfig text;
   text.context_length = get_or<int64_t>(cfg, "context_length", text.context_length, source, where);
@@ -98,11 +254,7 @@ TextConfig parse_open_clip_text(const json& cfg, const std::filesystem::path& so
   text.heads = get_or<int64_t>(cfg, "heads", text.heads, source, where);
   text.layers = get_or<int64_t>(cfg, "layers", text.layers, source, where);
   text.mlp_ratio = get_or<double>(cfg, "mlp_ratio", text.mlp_ratio, source, where);
-  text.pool_type = get_or<std::string>(cfg, "pool_type", text.pool_type, source, where);
-  if (text.pool_type != "argmax") {
-    fail(ErrorKind::kUnsupported, "config '{}': text_cfg.pool_type '{}' is not supported (only 'argmax')",
-         source.string(), text.pool_type);
-  }
+  require_value(cfg, "pool_type", text.pool_type, source, where);
   for (auto [key, value] : {std::pair{"text_cfg.context_length", text.context_length},
                             std::pair{"text_cfg.vocab_size", text.vocab_size}, std::pair{"text_cfg.width", text.width},
                             std::pair{"text_cfg.heads", text.heads}, std::pair{"text_cfg.layers", text.layers}}) {
@@ -181,29 +333,37 @@ ModelConfig parse_open_clip_config(const json& json_in, const std::filesystem::p
   if (!json_in.is_object()) {
     fail(ErrorKind::kInvalidArgument, "config '{}' is not a JSON object", source.string());
   }
-  const json& cfg = json_in.contains("model_cfg") ? json_in.at("model_cfg") : json_in;
-  if (!cfg.is_object() || !cfg.contains("embed_dim")) {
+  const bool whole_file = json_in.contains("model_cfg");
+  if (whole_file) reject_unknown_keys(json_in, kFileKeys, source, "");
+  const json* model_cfg = whole_file ? get_section(json_in, "model_cfg", source, "") : &json_in;
+  if (model_cfg == nullptr || !model_cfg->contains("embed_dim")) {
     fail(ErrorKind::kInvalidArgument, "config '{}' has no model_cfg.embed_dim; is it an open_clip config?",
          source.string());
   }
+  const json& cfg = *model_cfg;
+  reject_unknown_keys(cfg, kModelKeys, source, "");
   reject_if_set(cfg, "custom_text", source, "", "only the CLIP text transformer is implemented");
   reject_if_set(cfg, "multimodal_cfg", source, "", "CoCa decoders are not implemented");
+  reject_if_set(cfg, "init_logit_bias", source, "", "SigLIP's logit_bias is not implemented");
+  reject_if_set(cfg, "nonscalar_logit_scale", source, "", "logit_scale is a scalar");
 
   ModelConfig config;
   config.embed_dim = get_or<int64_t>(cfg, "embed_dim", 0, source, "");
   check_positive(config.embed_dim, "embed_dim", source);
-  if (cfg.contains("vision_cfg") && cfg.at("vision_cfg").is_object()) {
-    config.vision_cfg = parse_open_clip_vision(cfg.at("vision_cfg"), source);
+  if (const json* vision = get_section(cfg, "vision_cfg", source, "")) {
+    config.vision_cfg = parse_open_clip_vision(*vision, source);
   }
-  if (cfg.contains("text_cfg") && cfg.at("text_cfg").is_object()) {
-    config.text_cfg = parse_open_clip_text(cfg.at("text_cfg"), source);
+  if (const json* text = get_section(cfg, "text_cfg", source, "")) {
+    config.text_cfg = parse_open_clip_text(*text, source);
   }
   if (!config.vision_cfg && !config.text_cfg) {
     fail(ErrorKind::kInvalidArgument, "config '{}' has neither vision_cfg nor text_cfg", source.string());
   }
   config.activation = get_or<bool>(cfg, "quick_gelu", false, source, "") ? Activation::kQuickGELU : Activation::kGELU;
-  if (json_in.contains("preprocess_cfg") && json_in.at("preprocess_cfg").is_object()) {
-    config.preprocess_cfg = json_in.at("preprocess_cfg");
+  if (const json* preprocess =
+          whole_file ? get_section(json_in, "preprocess_cfg", source, "") : nullptr) {
+    check_open_clip_preprocess(*preprocess, source);
+    config.preprocess_cfg = *preprocess;
   }
   return config;
 }
@@ -217,8 +377,12 @@ ModelConfig parse_hf_config(const json& json_in, const std::filesystem::path& so
   const json* vision_json = nullptr;
   const json* text_json = nullptr;
   if (model_type == "clip") {
-    vision_json = json_in.contains("vision_config") ? &json_in.at("vision_config") : &empty;
-    text_json = json_in.contains("text_config") ? &json_in.at("text_config") : &empty;
+    // NOTE: unknown keys are accepted here, unlike in open_clip configs, because transformers
+    // writes dozens of generic PretrainedConfig keys into every config.json.
+    vision_json = get_section(json_in, "vision_config", source, "");
+    text_json = get_section(json_in, "text_config", source, "");
+    if (vision_json == nullptr) vision_json = &empty;
+    if (text_json == nullptr) text_json = &empty;
   } else if (model_type == "clip_vision_model") {
     vision_json = &json_in;
   } else if (model_type == "clip_text_model") {

@@ -111,5 +111,99 @@ TEST(Config, InferenceWithoutTowersNamesTheFile) {
   }
 }
 
+// Returns the message of the Error that parse_open_clip_config raises for `text`, or "" if none.
+std::string open_clip_error(const std::string& text) {
+  try {
+    parse_open_clip_config(nlohmann::json::parse(text), "configs/model.json");
+  } catch (const Error& error) {
+    EXPECT_EQ(std::string(error.what()).find('\n'), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("configs/model.json"), std::string::npos)
+        << error.what();
+    return error.what();
+  }
+  ADD_FAILURE() << "accepted: " << text;
+  return "";
+}
+
+TEST(Config, UnknownKeysAreRejectedWithTheKnownOnes) {
+  auto vision = open_clip_error(R"({"embed_dim": 64, "vision_cfg": {"widht": 128}})");
+  EXPECT_NE(vision.find("unknown key 'vision_cfg.widht'"), std::string::npos) << vision;
+  EXPECT_NE(vision.find("known keys: layers, width, head_width"), std::string::npos) << vision;
+
+  auto text = open_clip_error(R"({"embed_dim": 64, "text_cfg": {"vocab": 10}})");
+  EXPECT_NE(text.find("unknown key 'text_cfg.vocab'"), std::string::npos) << text;
+  EXPECT_NE(text.find("context_length, vocab_size"), std::string::npos) << text;
+
+  auto model = open_clip_error(R"({"embed_dim": 64, "quickgelu": true, "text_cfg": {}})");
+  EXPECT_NE(model.find("unknown key 'quickgelu'"), std::string::npos) << model;
+
+  auto file =
+      open_clip_error(R"({"model_cfg": {"embed_dim": 64, "text_cfg": {}}, "preprocess": {}})");
+  EXPECT_NE(file.find("unknown key 'preprocess'"), std::string::npos) << file;
+
+  auto preprocess = open_clip_error(
+      R"({"model_cfg": {"embed_dim": 64, "text_cfg": {}}, "preprocess_cfg": {"interpolaton": "bicubic"}})");
+  EXPECT_NE(preprocess.find("unknown key 'preprocess_cfg.interpolaton'"), std::string::npos)
+      << preprocess;
+}
+
+TEST(Config, WrongTypesNameKeyExpectedAndGot) {
+  auto width = open_clip_error(R"({"embed_dim": 64, "text_cfg": {"width": "wide"}})");
+  EXPECT_NE(width.find("'text_cfg.width' must be a whole number, got \"wide\" (string)"),
+            std::string::npos)
+      << width;
+
+  auto fraction = open_clip_error(R"({"embed_dim": 64, "text_cfg": {"layers": 2.5}})");
+  EXPECT_NE(fraction.find("'text_cfg.layers' must be a whole number, got 2.5 (number)"),
+            std::string::npos)
+      << fraction;
+
+  auto flag = open_clip_error(R"({"embed_dim": 64, "quick_gelu": 1, "text_cfg": {}})");
+  EXPECT_NE(flag.find("'quick_gelu' must be true or false, got 1 (number)"), std::string::npos)
+      << flag;
+
+  auto section = open_clip_error(R"({"embed_dim": 64, "vision_cfg": [1, 2]})");
+  EXPECT_NE(section.find("'vision_cfg' must be a JSON object, got [1,2] (array)"),
+            std::string::npos)
+      << section;
+
+  auto stages = open_clip_error(R"({"embed_dim": 64, "vision_cfg": {"layers": [1, "2", 1, 1]}})");
+  EXPECT_NE(stages.find("'vision_cfg.layers' must be a list of whole numbers"), std::string::npos)
+      << stages;
+
+  auto mean = open_clip_error(
+      R"({"model_cfg": {"embed_dim": 64, "text_cfg": {}}, "preprocess_cfg": {"mean": [0.5, "x", 0.5]}})");
+  EXPECT_NE(mean.find("'preprocess_cfg.mean' must be a list of three numbers"), std::string::npos)
+      << mean;
+}
+
+TEST(Config, ForwardChangingOptionsAreRejected) {
+  for (const char* text : {R"({"embed_dim": 64, "text_cfg": {"no_causal_mask": true}})",
+                           R"({"embed_dim": 64, "text_cfg": {"proj_type": "none"}})",
+                           R"({"embed_dim": 64, "text_cfg": {"norm_kwargs": {"eps": 1e-6}}})",
+                           R"({"embed_dim": 64, "init_logit_bias": -10, "text_cfg": {}})"}) {
+    auto message = open_clip_error(text);
+    EXPECT_NE(message.find("is not supported"), std::string::npos) << message;
+  }
+  auto defaults = nlohmann::json::parse(
+      R"({"embed_dim": 64, "text_cfg": {"proj_type": "linear", "no_causal_mask": false, "norm_kwargs": {}}})");
+  EXPECT_NO_THROW(parse_open_clip_config(defaults, "x.json"));
+}
+
+TEST(Config, HfTowerMustBeAnObject) {
+  auto json = nlohmann::json::parse(R"({"model_type": "clip", "text_config": 5})");
+  try {
+    parse_hf_config(json, "hf/config.json");
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("'text_config' must be a JSON object, got 5 (number)"),
+              std::string::npos)
+        << error.what();
+  }
+  auto extra = nlohmann::json::parse(
+      R"({"model_type": "clip", "architectures": ["CLIPModel"], "torch_dtype": "float32"})");
+  EXPECT_NO_THROW(parse_hf_config(extra, "hf/config.json"));
+}
+
 }  // namespace
 }  // namespace clipscope::model

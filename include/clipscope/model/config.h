@@ -82,14 +82,17 @@ struct ModelConfig {
 
 /// Parses an open_clip config: either the whole open_clip_config.json ({"model_cfg": ...,
 /// "preprocess_cfg": ...}) or a bare model_cfg object as in open_clip's model_configs/*.json.
-/// `source` names the file in error messages. Throws Error(kInvalidArgument) on a malformed or
-/// missing field and Error(kUnsupported) for towers clipscope does not build (timm, HF text models,
-/// layer scale, attentional pooling).
+/// `source` names the file in error messages. Throws Error(kInvalidArgument) naming the key for a
+/// key open_clip does not know (the message lists the known ones), for a value of the wrong JSON
+/// type (with the expected type and the value got) and for a missing field. Throws
+/// Error(kUnsupported) for towers and options clipscope does not build (timm, HF text models,
+/// layer scale, attentional pooling, no causal mask, logit bias).
 ModelConfig parse_open_clip_config(const nlohmann::json& json, const std::filesystem::path& source);
 
 /// Parses a Hugging Face CLIPConfig (config.json with "text_config"/"vision_config"), applying
 /// transformers' class defaults for absent fields. Also accepts "clip_vision_model" and
-/// "clip_text_model" configs (one tower). Errors as parse_open_clip_config().
+/// "clip_text_model" configs (one tower). Errors as parse_open_clip_config(), except that unknown
+/// keys are accepted because transformers writes many generic keys into config.json.
 ModelConfig parse_hf_config(const nlohmann::json& json, const std::filesystem::path& source);
 
 /// Infers the config from open_clip-named tensor shapes, as open_clip's
