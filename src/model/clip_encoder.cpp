@@ -12,6 +12,7 @@
 #include "clipscope/error.h"
 #include "clipscope/image/decode.h"
 #include "clipscope/io/sha256.h"
+#include "shape_string.h"
 
 namespace clipscope::model {
 namespace {
@@ -22,7 +23,10 @@ std::array<float, 3> read_triple(const nlohmann::json& cfg, const char* key, std
                                  const std::string& model) {
   auto it = cfg.find(key);
   if (it == cfg.end() || it->is_null()) return fallback;
-  if (!it->is_array() || it->size() != 3 || !(*it)[0].is_number()) {
+  const bool three_numbers =
+      it->is_array() && it->size() == 3 &&
+      std::all_of(it->begin(), it->end(), [](const auto& item) { return item.is_number(); });
+  if (!three_numbers) {
     fail(ErrorKind::kInvalidArgument, "model '{}': preprocess field '{}' = {} must be three numbers; fix the config",
          model, key, it->dump());
   }
@@ -47,6 +51,12 @@ std::string pillow_filter_name(int resample, const std::string& model) {
       fail(ErrorKind::kInvalidArgument, "model '{}': preprocessor resample {} is not a Pillow filter (0-5)", model,
            resample);
   }
+}
+
+// Names the tokenizer files for error messages.
+std::string tokenizer_files_text(const TokenizerFiles& files) {
+  if (!files.bpe_gz.empty()) return fmt::format("'{}'", files.bpe_gz.string());
+  return fmt::format("'{}' + '{}'", files.vocab_json.string(), files.merges_txt.string());
 }
 
 // Returns the position of each row's end token, [N]: the pooled position of TextConfig::pool_type.
@@ -89,6 +99,9 @@ CLIPEncoder::CLIPEncoder(LoadedModel loaded, EncoderOptions options)
   if (options_.batch_size < 1) {
     fail(ErrorKind::kInvalidArgument, "batch size {} is invalid; use a positive batch size", options_.batch_size);
   }
+  // A tokenizer that does not fit the model fails here, at load time, not in the first forward
+  // pass.
+  if (has_text_tower() && loaded_.tokenizer.found()) tokenizer();
 }
 
 std::unique_ptr<CLIPEncoder> CLIPEncoder::load(const fs::path& path, const LoadOptions& load_options,
@@ -122,8 +135,29 @@ const text::Tokenizer& CLIPEncoder::tokenizer() {
   // to the special id, so each ecosystem's models get their own behaviour.
   const bool special = loaded_.source_format == "hf" || loaded_.source_format == "torchscript";
   const auto special_text = special ? text::SpecialTokenText::kSpecial : text::SpecialTokenText::kLiteral;
-  tokenizer_ = files.bpe_gz.empty() ? text::Tokenizer::from_vocab_and_merges(files.vocab_json, files.merges_txt, special_text)
-                                    : text::Tokenizer::from_bpe_gz(files.bpe_gz, special_text);
+  text::Tokenizer loaded =
+      files.bpe_gz.empty()
+          ? text::Tokenizer::from_vocab_and_merges(files.vocab_json, files.merges_txt, special_text)
+          : text::Tokenizer::from_bpe_gz(files.bpe_gz, special_text);
+
+  // every id the tokenizer can produce must index a token_embedding row
+  const TextConfig& text = *loaded_.config().text_cfg;
+  if (loaded.vocab_size() > text.vocab_size) {
+    fail(ErrorKind::kInvalidArgument,
+         "tokenizer {} has {} tokens but model '{}' ('{}') has {} token_embedding rows, so ids "
+         "{} and above cannot be embedded; pass the tokenizer the model was trained with "
+         "(--tokenizer)",
+         tokenizer_files_text(files), loaded.vocab_size(), loaded_.name,
+         loaded_.weights_path.string(), text.vocab_size, text.vocab_size);
+  }
+  if (text.pool_type == "eos" && loaded.end_token() != text.eos_id) {
+    fail(ErrorKind::kInvalidArgument,
+         "tokenizer {} ends texts with id {} but model '{}' ('{}') pools at eos_token_id {}; pass "
+         "the tokenizer the model was trained with (--tokenizer) or fix eos_token_id in the config",
+         tokenizer_files_text(files), loaded.end_token(), loaded_.name,
+         loaded_.config_path.string(), text.eos_id);
+  }
+  tokenizer_ = std::move(loaded);
   return *tokenizer_;
 }
 
@@ -151,10 +185,23 @@ torch::Tensor CLIPEncoder::encode_token_ids(const torch::Tensor& ids) {
     fail(ErrorKind::kUnsupported, "model '{}' has no text tower, so it cannot embed texts; use a full CLIP checkpoint",
          loaded_.name);
   }
+  const int64_t vocab_size = loaded_.config().text_cfg->vocab_size;
+  if (ids.dim() != 2 || ids.scalar_type() != torch::kInt64) {
+    fail(ErrorKind::kInvalidArgument,
+         "token ids for model '{}' must be int64 [N, L], got {} {}; tokenize the texts first",
+         loaded_.name, c10::toString(ids.scalar_type()), detail::shape_string(ids.sizes()));
+  }
   torch::NoGradGuard no_grad;
   const int64_t count = ids.size(0);
   auto output = torch::empty({count, loaded_.config().embed_dim});
   if (count == 0) return output;
+  if (const int64_t low = ids.min().item<int64_t>(), high = ids.max().item<int64_t>();
+      low < 0 || high >= vocab_size) {
+    fail(ErrorKind::kInvalidArgument,
+         "token id {} is outside the vocabulary of model '{}' ('{}'), which has ids 0 to {}; "
+         "tokenize with the tokenizer the model was trained with",
+         low < 0 ? low : high, loaded_.name, loaded_.weights_path.string(), vocab_size - 1);
+  }
 
   // group rows by the length up to and including their end token
   auto ends = end_positions(ids, *loaded_.config().text_cfg);

@@ -57,7 +57,11 @@ std::vector<fs::path> list_images(const fs::path& list_or_folder) {
   while (std::getline(stream, line)) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    if (line.find_first_not_of(" \t") == std::string::npos) {
+      fail(ErrorKind::kInvalidArgument,
+           "image list '{}' line {} is blank; delete it so that every line names one image",
+           list_or_folder.string(), line_number);
+    }
     fs::path image = fs::path(line).is_absolute() ? fs::path(line) : base / line;
     if (!fs::is_regular_file(image)) {
       fail(ErrorKind::kNotFound, "image list '{}' line {}: file '{}' does not exist; paths are relative to the list's folder",
@@ -102,37 +106,49 @@ void run_embed(CLIPEncoder& encoder, const EmbedRequest& request) {
          "or use a full CLIP checkpoint", name, encoder.loaded().weights_path.string());
   }
 
-  // read every input before computing, so that a bad path fails fast
+  // read and check every input, and the tokenizer, before computing
   std::vector<fs::path> images;
   std::vector<std::string> texts;
+  torch::Tensor token_ids;
   if (request.images) images = list_images(*request.images);
-  if (request.texts) texts = read_text_lines(*request.texts);
-  fs::create_directories(request.out);
+  if (request.texts) {
+    texts = read_text_lines(*request.texts);
+    token_ids = encoder.tokenize(texts);
+  }
+  io::check_output_folder(request.out);
 
+  // compute everything, then write, so that a failure leaves no output files
   auto finish = [&](torch::Tensor features) {
     if (request.normalize) features = torch::nn::functional::normalize(
                                features, torch::nn::functional::NormalizeFuncOptions().p(2).dim(-1));
     return features.contiguous();
   };
+  torch::Tensor image_features;
+  torch::Tensor text_features;
+  if (!images.empty()) {
+    log::info("embedding {} images with '{}'", images.size(), name);
+    image_features = finish(encoder.encode_images(images));
+  }
+  if (!texts.empty()) {
+    log::info("embedding {} texts with '{}'", texts.size(), name);
+    text_features = finish(encoder.encode_token_ids(token_ids));
+  }
+
   nlohmann::json record;
   record["model"] = encoder.identity();
   record["activation"] = activation_name(encoder.loaded().config().activation);
   record["preprocess"] = encoder.loaded().preprocess;
   record["normalize"] = request.normalize;
-
-  if (!images.empty()) {
-    log::info("embedding {} images with '{}'", images.size(), name);
-    auto features = finish(encoder.encode_images(images));
+  io::create_output_folder(request.out);
+  if (image_features.defined()) {
     std::vector<std::string> lines;
     for (const auto& image : images) lines.push_back(image.string());
-    io::write_npy(request.out / "image_features.npy", features);
+    io::write_npy(request.out / "image_features.npy", image_features);
     io::write_file_atomic(request.out / "images.txt", join_lines(lines));
     record["images"] = {{"count", images.size()}, {"source", request.images->string()}};
   }
-  if (!texts.empty()) {
-    log::info("embedding {} texts with '{}'", texts.size(), name);
-    auto features = finish(encoder.encode_texts(texts));
-    io::write_npy(request.out / "text_features.npy", features);
+  if (text_features.defined()) {
+    io::write_npy(request.out / "text_features.npy", text_features);
     io::write_file_atomic(request.out / "texts.txt", join_lines(texts));
     record["texts"] = {{"count", texts.size()}, {"source", request.texts->string()}};
   }

@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cstdlib>
+#include <sstream>
+
 #include "clipscope/io/atomic_file.h"
 #include "clipscope/io/checkpoint.h"
 #include "clipscope/io/npy_tensor.h"
@@ -143,6 +146,94 @@ TEST(ModelCommands, TextsWithoutTextTowerFail) {
                                 quoted(folder / "texts.txt") + " --out " + quoted(folder / "out")),
                         4, "has no text tower");
   EXPECT_FALSE(fs::exists(folder / "out" / "embed.json"));
+}
+
+// Writes a list of the first `count` fixture images (absolute paths) into `folder`.
+fs::path write_image_list(const fs::path& folder, int count) {
+  const fs::path fixtures = shared_path(kFixtures);
+  std::istringstream lines(io::read_file(fixtures / "images.txt"));
+  std::string list;
+  std::string line;
+  for (int i = 0; i < count && std::getline(lines, line); ++i) {
+    list += (fixtures / line).lexically_normal().string() + "\n";
+  }
+  io::write_file_atomic(folder / "images.txt", list);
+  return folder / "images.txt";
+}
+
+TEST(EmbedCommand, MissingTokenizerWritesNothing) {
+  // No --tokenizer, no tokenizer beside the fixture and none from the environment.
+  unsetenv("CLIPSCOPE_BPE_PATH");
+  auto folder = make_temp_dir();
+  io::write_file_atomic(folder / "texts.txt", "a dog\n");
+  expect_one_line_error(run_cli("--log-level warn embed --model " +
+                                quoted(shared_path(kFixtures + "/vit-tiny-quickgelu")) +
+                                " --images " + quoted(write_image_list(folder, 2)) + " --texts " +
+                                quoted(folder / "texts.txt") + " --out " + quoted(folder / "out")),
+                        3, "no tokenizer for model");
+  EXPECT_FALSE(fs::exists(folder / "out"));
+}
+
+TEST(EmbedCommand, BlankLineInImageListFails) {
+  auto folder = make_temp_dir();
+  const auto list = write_image_list(folder, 2);
+  io::write_file_atomic(list, "\n" + io::read_file(list));
+  expect_one_line_error(
+      run_cli("embed --model " + quoted(shared_path(kFixtures + "/vit-tiny-quickgelu")) +
+              " --images " + quoted(list) + " --out " + quoted(folder / "out")),
+      2, "line 1 is blank");
+  EXPECT_FALSE(fs::exists(folder / "out"));
+}
+
+TEST(EmbedCommand, OutputThatIsAFileFails) {
+  auto folder = make_temp_dir();
+  io::write_file_atomic(folder / "out", "not a folder");
+  expect_one_line_error(
+      run_cli("--log-level warn embed --model " +
+              quoted(shared_path(kFixtures + "/vit-tiny-quickgelu")) + " --images " +
+              quoted(write_image_list(folder, 1)) + " --out " + quoted(folder / "out")),
+      2, "exists and is not a folder");
+  EXPECT_EQ(io::read_file(folder / "out"), "not a folder");
+}
+
+TEST(ModelCommands, TokenizerLargerThanVocabularyFails) {
+  // The shipped model has a 596-token BPE vocabulary; the CLIP BPE has 49,408 tokens.
+  const auto bpe = shared_path("vocab/bpe_simple_vocab_16e6.txt.gz");
+  const auto model = fs::path(CLIPSCOPE_SOURCE_DIR) / "models" / "clipscope-simco-tiny";
+  const auto result = run_cli("model info " + quoted(model) + " --tokenizer " + quoted(bpe));
+  expect_one_line_error(result, 2, "has 49408 tokens but model 'clipscope-simco-tiny'");
+  EXPECT_NE(result.output.find(bpe.string()), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find((model / "open_clip_model.safetensors").string()), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("has 596 token_embedding rows"), std::string::npos) << result.output;
+}
+
+TEST(ModelCommands, UnknownConfigKeyFails) {
+  auto folder = make_temp_dir();
+  fs::copy_file(shared_path(kFixtures + "/vit-tiny-quickgelu/open_clip_model.safetensors"),
+                folder / "open_clip_model.safetensors");
+  auto config = nlohmann::json::parse(
+      io::read_file(shared_path(kFixtures + "/vit-tiny-quickgelu/open_clip_config.json")));
+  config["model_cfg"]["text_cfg"]["vocab_sise"] = 49408;
+  io::write_file_atomic(folder / "open_clip_config.json", config.dump(2));
+  expect_one_line_error(run_cli("model info " + quoted(folder)), 2,
+                        "unknown key 'text_cfg.vocab_sise'");
+}
+
+TEST(ModelCommands, WronglyTypedConfigValueFails) {
+  auto folder = make_temp_dir();
+  fs::copy_file(shared_path(kFixtures + "/vit-tiny-quickgelu/open_clip_model.safetensors"),
+                folder / "open_clip_model.safetensors");
+  auto config = nlohmann::json::parse(
+      io::read_file(shared_path(kFixtures + "/vit-tiny-quickgelu/open_clip_config.json")));
+  config["model_cfg"]["vision_cfg"]["width"] = "128";
+  io::write_file_atomic(folder / "open_clip_config.json", config.dump(2));
+  const auto result = run_cli("model info " + quoted(folder));
+  expect_one_line_error(result, 2,
+                        "'vision_cfg.width' must be a whole number, got \"128\" (string)");
+  EXPECT_NE(result.output.find((folder / "open_clip_config.json").string()), std::string::npos)
+      << result.output;
+  EXPECT_EQ(result.output.find("json.exception"), std::string::npos) << result.output;
 }
 
 }  // namespace

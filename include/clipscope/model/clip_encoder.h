@@ -25,7 +25,10 @@ struct EncoderOptions {
 /// Encoder over a LoadedModel. encode_* calls are not meant to run concurrently on one object.
 class CLIPEncoder : public Encoder {
  public:
-  /// Wraps a loaded model. Throws Error(kInvalidArgument) if batch_size < 1.
+  /// Wraps a loaded model and, when it has a text tower and tokenizer files were found, loads the
+  /// tokenizer. Throws Error(kInvalidArgument) if batch_size < 1, if the tokenizer has more tokens
+  /// than token_embedding has rows, or if it ends texts with another id than the config's
+  /// eos_token_id (pool_type "eos"); the messages name the tokenizer and model files.
   explicit CLIPEncoder(LoadedModel loaded, EncoderOptions options = {});
 
   /// Loads `path` with load_model() and wraps it.
@@ -51,7 +54,8 @@ class CLIPEncoder : public Encoder {
 
   /// Embeds token ids int64 [N, L] (zero or eos padded): each row is cut after its end token,
   /// which is exact under the causal mask, and rows of equal length share batches.
-  /// Returns float32 [N, embed_dim].
+  /// Returns float32 [N, embed_dim]. Throws Error(kInvalidArgument) for another dtype or rank, or
+  /// for an id outside [0, vocab_size).
   torch::Tensor encode_token_ids(const torch::Tensor& ids);
 
   /// Embeds normalised pixels float32 [N, 3, S, S] in batches. Returns [N, embed_dim].
