@@ -2,6 +2,7 @@
 // clipscope/scenes/*.h.
 #include <cstdio>
 
+#include "clipscope/log.h"
 #include "clipscope/scenes/contact_sheet.h"
 #include "clipscope/scenes/manifest.h"
 #include "clipscope/scenes/scene_set.h"
@@ -100,13 +101,29 @@ void add_render(CLI::App& scenes_app) {
 
 void add_import(CLI::App& scenes_app) {
   auto folder = std::make_shared<std::string>();
+  auto options = std::make_shared<scenes::ImportOptions>();
   CLI::App* import = scenes_app.add_subcommand(
-      "import", "Write manifest.jsonl for a folder of obj1_obj2.png images (e.g. published SimCO/ComCO)");
+      "import",
+      "Write manifest.jsonl for a folder of obj1_obj2.png images (e.g. published SimCO/ComCO). "
+      "Every image is decoded first. Empty or broken files, files differing only in extension and "
+      "names listing an object twice are rejected. The large slot of a scene comes from a "
+      "large<k>/ folder or from --large-slot. Scenes without one are imported, but clipscope run "
+      "--dataset rejects them.");
   import->add_option("folder", *folder, "Folder of scene images")->required();
-  import->callback([folder] {
-    scenes::ImportSummary summary = scenes::import_scene_folder(*folder);
+  import->add_option(
+      "--large-slot", options->large_slot,
+      "Slot (from 0, in file-name order) of the large object in every scene not under a large<k>/ "
+      "folder");
+  import->callback([folder, options] {
+    scenes::ImportSummary summary = scenes::import_scene_folder(*folder, *options);
     std::printf("imported %d images and %d references in %s\n", summary.images, summary.references,
                 folder->c_str());
+    if (summary.without_large_slot > 0) {
+      log::warn(
+          "{} images have no large slot, so clipscope run --dataset rejects this set; delete "
+          "manifest.jsonl and import again with --large-slot K",
+          summary.without_large_slot);
+    }
   });
 }
 

@@ -1,11 +1,11 @@
 #include "clipscope/scenes/manifest.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "clipscope/error.h"
+#include "clipscope/image/decode.h"
 #include "clipscope/io/atomic_file.h"
 
 namespace clipscope::scenes {
@@ -50,6 +50,77 @@ std::optional<int> large_slot_from_folder(const std::string& folder) {
     return std::nullopt;
   }
   return std::stoi(digits);
+}
+
+// Throws if two files in one folder share a stem (such as cube_sphere.png and cube_sphere.jpg),
+// because both would name the same scene or reference.
+void reject_repeated_stems(const std::filesystem::path& folder,
+                           const std::vector<std::filesystem::path>& files) {
+  std::map<std::filesystem::path, std::filesystem::path> first_by_stem;
+  for (const auto& file : files) {
+    auto [found, inserted] = first_by_stem.emplace(file.parent_path() / file.stem(), file);
+    if (!inserted) {
+      fail(ErrorKind::kInvalidArgument,
+           "'{}' and '{}' have the same name apart from the extension, so they name the same "
+           "objects; keep one of them",
+           (folder / found->second).string(), (folder / file).string());
+    }
+  }
+}
+
+// Runs `check`, adding `file` to the message of the Error it throws.
+template <typename Check>
+auto check_file_name(const std::filesystem::path& file, Check check) {
+  try {
+    return check();
+  } catch (const Error& error) {
+    fail(error.kind(), "file '{}': {}", file.string(), error.what());
+  }
+}
+
+// Returns the objects a scene file names, each checked as an object name and named once.
+std::vector<std::string> scene_objects(const std::filesystem::path& folder,
+                                       const std::filesystem::path& relative) {
+  const std::filesystem::path file = folder / relative;
+  std::vector<std::string> objects =
+      check_file_name(file, [&] { return object_names_from_stem(relative.stem().string()); });
+  for (size_t i = 0; i < objects.size(); ++i) {
+    check_file_name(file, [&] { validate_object_name(objects[i]); });
+    if (std::find(objects.begin(), objects.begin() + i, objects[i]) != objects.begin() + i) {
+      fail(ErrorKind::kInvalidArgument,
+           "scene file '{}' names object '{}' twice; an object may appear once per scene, so "
+           "rename or remove the file",
+           file.string(), objects[i]);
+    }
+  }
+  if (objects.size() < 2) {
+    fail(ErrorKind::kInvalidArgument,
+         "scene file '{}' names {} object; name scene files after 2 or more objects, like "
+         "'cube_sphere.png'",
+         file.string(), objects.size());
+  }
+  return objects;
+}
+
+// Returns the large slot of an imported scene: from a large<k>/ folder, else options.large_slot.
+std::optional<int> import_large_slot(const std::filesystem::path& folder,
+                                     const std::filesystem::path& relative, size_t object_count,
+                                     const ImportOptions& options) {
+  std::optional<int> slot;
+  if (relative.has_parent_path()) {
+    slot = large_slot_from_folder(relative.parent_path().filename().string());
+    if (slot && *slot >= static_cast<int>(object_count)) slot.reset();
+  }
+  if (!slot && options.large_slot) {
+    slot = options.large_slot;
+    if (*slot >= static_cast<int>(object_count)) {
+      fail(ErrorKind::kInvalidArgument,
+           "large slot {} does not exist in scene file '{}', which has {} objects; pass a large "
+           "slot from 0 to {}",
+           *slot, (folder / relative).string(), object_count, object_count - 1);
+    }
+  }
+  return slot;
 }
 
 }  // namespace
@@ -228,7 +299,8 @@ Manifest read_manifest(const std::filesystem::path& folder) {
   return manifest;
 }
 
-ImportSummary import_scene_folder(const std::filesystem::path& folder) {
+ImportSummary import_scene_folder(const std::filesystem::path& folder,
+                                  const ImportOptions& options) {
   if (!std::filesystem::is_directory(folder)) {
     fail(ErrorKind::kNotFound, "scene folder '{}' does not exist; pass a folder of obj1_obj2.png images",
          folder.string());
@@ -236,6 +308,10 @@ ImportSummary import_scene_folder(const std::filesystem::path& folder) {
   if (std::filesystem::exists(folder / "manifest.jsonl")) {
     fail(ErrorKind::kInvalidArgument,
          "'{}' already has a manifest.jsonl; delete it to import the folder again", folder.string());
+  }
+  if (options.large_slot && *options.large_slot < 0) {
+    fail(ErrorKind::kInvalidArgument, "large slot {} is invalid; use a slot index from 0",
+         *options.large_slot);
   }
 
   std::vector<std::filesystem::path> images;
@@ -261,18 +337,21 @@ ImportSummary import_scene_folder(const std::filesystem::path& folder) {
   }
   std::sort(images.begin(), images.end());
   std::sort(references.begin(), references.end());
+  reject_repeated_stems(folder, images);
+  reject_repeated_stems(folder, references);
 
+  // every file is checked before the manifest is written
+  ImportSummary summary;
   std::string manifest;
   for (const auto& relative : images) {
     ManifestRow row;
     row.file = relative;
-    row.objects = object_names_from_stem(relative.stem().string());
-    if (relative.has_parent_path()) {
-      row.large_slot = large_slot_from_folder(relative.parent_path().filename().string());
-      if (row.large_slot && *row.large_slot >= static_cast<int>(row.objects.size())) {
-        row.large_slot.reset();
-      }
-    }
+    row.objects = scene_objects(folder, relative);
+    row.large_slot = import_large_slot(folder, relative, row.objects.size(), options);
+    const image::Image picture = image::decode_image(folder / relative);
+    row.width = picture.width;
+    row.height = picture.height;
+    if (!row.large_slot) ++summary.without_large_slot;
     manifest += manifest_row_json(row) + "\n";
   }
   std::string reference_lines;
@@ -280,6 +359,8 @@ ImportSummary import_scene_folder(const std::filesystem::path& folder) {
     Reference reference;
     reference.name = relative.stem().string();
     reference.file = relative;
+    check_file_name(folder / relative, [&] { validate_object_name(reference.name); });
+    image::decode_image(folder / relative);
     reference_lines += reference_json(reference) + "\n";
   }
 
@@ -287,7 +368,9 @@ ImportSummary import_scene_folder(const std::filesystem::path& folder) {
     io::write_file_atomic(folder / "references.jsonl", reference_lines);
   }
   io::write_file_atomic(folder / "manifest.jsonl", manifest);
-  return {static_cast<int>(images.size()), static_cast<int>(references.size())};
+  summary.images = static_cast<int>(images.size());
+  summary.references = static_cast<int>(references.size());
+  return summary;
 }
 
 }  // namespace clipscope::scenes

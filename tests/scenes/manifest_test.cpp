@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "clipscope/error.h"
+#include "clipscope/image/image.h"
+#include "clipscope/image/png_writer.h"
 #include "clipscope/io/atomic_file.h"
 #include "test_support.h"
 
@@ -66,21 +68,41 @@ TEST(Manifest, StemSplitsIntoObjects) {
   EXPECT_THROW(object_names_from_stem("cube__torus"), Error);
 }
 
+// Writes a small RGB PNG of `width` x `height` pixels.
+void write_picture(const std::filesystem::path& file, int width = 12, int height = 10) {
+  image::write_png(file, image::Image::blank(width, height, image::PixelMode::kRGB));
+}
+
+// Returns the message of the Error that importing `folder` raises, failing the test if none.
+std::string import_error(const std::filesystem::path& folder, const ImportOptions& options = {}) {
+  try {
+    import_scene_folder(folder, options);
+  } catch (const Error& error) {
+    EXPECT_EQ(std::string(error.what()).find('\n'), std::string::npos) << error.what();
+    return error.what();
+  }
+  ADD_FAILURE() << "importing " << folder << " succeeded";
+  return "";
+}
+
 TEST(Import, BuildsManifestFromFileNames) {
   auto folder = make_temp_dir();
-  io::write_file_atomic(folder / "cube_sphere.png", "x");
-  io::write_file_atomic(folder / "large2" / "cone_star_heart.png", "x");
+  write_picture(folder / "cube_sphere.png", 12, 10);
+  write_picture(folder / "large2" / "cone_star_heart.png");
   io::write_file_atomic(folder / "masks" / "cube_sphere.png", "x");
-  io::write_file_atomic(folder / "references" / "cube.png", "x");
+  write_picture(folder / "references" / "cube.png");
   io::write_file_atomic(folder / "notes.txt", "x");
   ImportSummary summary = import_scene_folder(folder);
   EXPECT_EQ(summary.images, 2);
   EXPECT_EQ(summary.references, 1);
+  EXPECT_EQ(summary.without_large_slot, 1);
 
   Manifest manifest = read_manifest(folder);
   ASSERT_EQ(manifest.rows.size(), 2u);
   EXPECT_EQ(manifest.rows[0].file, folder / "cube_sphere.png");
   EXPECT_EQ(manifest.rows[0].objects, (std::vector<std::string>{"cube", "sphere"}));
+  EXPECT_EQ(manifest.rows[0].width, 12);
+  EXPECT_EQ(manifest.rows[0].height, 10);
   EXPECT_FALSE(manifest.rows[0].large_slot.has_value());
   EXPECT_TRUE(manifest.rows[0].boxes.empty());
   EXPECT_EQ(manifest.rows[1].large_slot, 2);
@@ -88,9 +110,93 @@ TEST(Import, BuildsManifestFromFileNames) {
   EXPECT_THROW(manifest.reference_path("torus"), Error);
 }
 
+TEST(Import, LargeSlotOptionFillsRowsOutsideLargeFolders) {
+  auto folder = make_temp_dir();
+  write_picture(folder / "cube_sphere.png");
+  write_picture(folder / "large0" / "cone_star_heart.png");
+  ImportOptions options;
+  options.large_slot = 1;
+  ImportSummary summary = import_scene_folder(folder, options);
+  EXPECT_EQ(summary.without_large_slot, 0);
+  Manifest manifest = read_manifest(folder);
+  ASSERT_EQ(manifest.rows.size(), 2u);
+  EXPECT_EQ(manifest.rows[0].large_slot, 1);
+  EXPECT_EQ(manifest.rows[1].large_slot, 0);
+}
+
+TEST(Import, LargeSlotBeyondObjectsFails) {
+  auto folder = make_temp_dir();
+  write_picture(folder / "cube_sphere.png");
+  ImportOptions options;
+  options.large_slot = 2;
+  auto message = import_error(folder, options);
+  EXPECT_NE(message.find("large slot 2 does not exist"), std::string::npos) << message;
+  EXPECT_NE(message.find((folder / "cube_sphere.png").string()), std::string::npos) << message;
+  EXPECT_FALSE(std::filesystem::exists(folder / "manifest.jsonl"));
+}
+
+TEST(Import, BadFilesAreNamedAndNothingIsWritten) {
+  struct Case {
+    std::string file;
+    std::string bytes;  // written as is; empty writes a valid PNG
+    std::string expected;
+  };
+  std::vector<Case> cases = {
+      {"cube_sphere.png", "\x01", "not a PNG or JPEG"},
+      {"cube_torus.jpg", "-", "not a PNG or JPEG"},
+      {"cube_cone.png", "", "is empty (0 bytes)"},
+      {"cube_cube.png", "png", "names object 'cube' twice"},
+      {"cube.png", "png", "names 1 object"},
+      {"cube__cone.png", "png", "has an empty object name"},
+  };
+  for (const auto& test : cases) {
+    auto folder = make_temp_dir();
+    write_picture(folder / "star_heart.png");
+    if (test.bytes == "png") {
+      write_picture(folder / test.file);
+    } else if (test.bytes == "-") {
+      io::write_file_atomic(folder / test.file, "not an image");
+    } else {
+      io::write_file_atomic(folder / test.file, test.bytes);
+    }
+    auto message = import_error(folder);
+    EXPECT_NE(message.find(test.expected), std::string::npos) << message;
+    EXPECT_NE(message.find(test.file), std::string::npos) << message;
+    EXPECT_FALSE(std::filesystem::exists(folder / "manifest.jsonl")) << test.file;
+  }
+}
+
+TEST(Import, SameNameWithTwoExtensionsFails) {
+  auto folder = make_temp_dir();
+  write_picture(folder / "cube_sphere.png");
+  write_picture(folder / "cube_sphere.jpg");
+  auto message = import_error(folder);
+  EXPECT_NE(message.find("cube_sphere.jpg"), std::string::npos) << message;
+  EXPECT_NE(message.find("cube_sphere.png"), std::string::npos) << message;
+  EXPECT_NE(message.find("same name apart from the extension"), std::string::npos) << message;
+
+  auto references = make_temp_dir();
+  write_picture(references / "cube_sphere.png");
+  write_picture(references / "references" / "cube.png");
+  write_picture(references / "references" / "cube.jpeg");
+  auto reference_message = import_error(references);
+  EXPECT_NE(reference_message.find("cube.jpeg"), std::string::npos) << reference_message;
+  EXPECT_FALSE(std::filesystem::exists(references / "manifest.jsonl"));
+}
+
+TEST(Import, BadReferenceNameNamesTheFile) {
+  auto folder = make_temp_dir();
+  write_picture(folder / "cube_sphere.png");
+  write_picture(folder / "references" / "red_cube.png");
+  auto message = import_error(folder);
+  EXPECT_NE(message.find("references/red_cube.png"), std::string::npos) << message;
+  EXPECT_NE(message.find("contains '_'"), std::string::npos) << message;
+  EXPECT_FALSE(std::filesystem::exists(folder / "manifest.jsonl"));
+}
+
 TEST(Import, RejectsFolderWithManifest) {
   auto folder = make_temp_dir();
-  io::write_file_atomic(folder / "cube_sphere.png", "x");
+  write_picture(folder / "cube_sphere.png");
   import_scene_folder(folder);
   EXPECT_THROW(import_scene_folder(folder), Error);
 }

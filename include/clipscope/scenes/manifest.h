@@ -92,14 +92,28 @@ Manifest read_manifest(const std::filesystem::path& folder);
 struct ImportSummary {
   int images = 0;      ///< Rows written.
   int references = 0;  ///< Reference images found in references/.
+  int without_large_slot =
+      0;  ///< Rows without a large slot, which `clipscope run --dataset` rejects.
+};
+
+/// Choices of import_scene_folder.
+struct ImportOptions {
+  /// Slot of the large object in every scene that is not under a large<k>/ folder; unset leaves
+  /// those rows without a large slot.
+  std::optional<int> large_slot;
 };
 
 /// Builds manifest.jsonl (and references.jsonl if references/<name>.png exist) for a folder of
 /// images named like obj1_obj2.png, such as the published SimCO and ComCO folders. Rows list the
-/// objects from the file name and, for files under a large<k>/ folder, the large slot; the other
-/// fields stay empty. Files under masks/ and references/ are not scenes. Throws Error(kNotFound)
-/// if the folder does not exist or holds no PNG or JPEG image, and Error(kInvalidArgument) if it
-/// already has a manifest (delete it to import again).
-ImportSummary import_scene_folder(const std::filesystem::path& folder);
+/// objects from the file name, the image size, and the large slot: k for files under a large<k>/
+/// folder, else options.large_slot. Boxes, areas and the other fields stay empty. Files under
+/// masks/ are not scenes. Every file is decoded and every name checked before anything is
+/// written. Throws Error(kNotFound) if the folder does not exist or holds no PNG or JPEG image,
+/// and Error(kInvalidArgument) naming the file if it already has a manifest (delete it to import
+/// again), if an image is empty or not a PNG or JPEG (decode_image's errors), if a scene names
+/// fewer than 2 objects or one object twice, if two files differ only in their extension, or if
+/// options.large_slot is not a slot of a scene.
+ImportSummary import_scene_folder(const std::filesystem::path& folder,
+                                  const ImportOptions& options = {});
 
 }  // namespace clipscope::scenes
