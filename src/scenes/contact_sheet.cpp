@@ -15,15 +15,27 @@ namespace clipscope::scenes {
 namespace {
 
 constexpr int kGap = 4;
+constexpr int kMaxTile = 2048;
+// Pillow's MAX_IMAGE_PIXELS (9.4), above which it warns of a decompression bomb.
+constexpr int64_t kMaxSheetPixels = image::kMaxImagePixels / 2;
 
 }  // namespace
 
 image::Image make_contact_sheet(const std::vector<std::filesystem::path>& images, int columns, int tile) {
-  if (images.empty() || columns < 1 || tile < 8) {
+  if (images.empty() || columns < 1 || tile < 8 || tile > kMaxTile) {
     fail(ErrorKind::kInvalidArgument,
-         "a contact sheet needs at least one image, 1 or more columns and tiles of 8 or more pixels "
-         "(got {} images, {} columns, {} px)",
-         images.size(), columns, tile);
+         "a contact sheet needs at least one image, 1 or more columns and tiles of 8 to {} pixels "
+         "(got {} images, {} columns, {} px); change --columns or --tile",
+         kMaxTile, images.size(), columns, tile);
+  }
+  const int64_t count = static_cast<int64_t>(images.size());
+  const int64_t sheet_width = std::min<int64_t>(columns, count) * (tile + kGap) + kGap;
+  const int64_t sheet_height = (count + columns - 1) / columns * (tile + kGap) + kGap;
+  if (sheet_width * sheet_height > kMaxSheetPixels) {
+    fail(ErrorKind::kInvalidArgument,
+         "a contact sheet of {} images in {} columns with {} px tiles would be {}x{} pixels, more "
+         "than the {} Pillow opens without a warning; lower --tile or --limit",
+         count, columns, tile, sheet_width, sheet_height, kMaxSheetPixels);
   }
   int used_columns = std::min<int>(columns, static_cast<int>(images.size()));
   int rows = (static_cast<int>(images.size()) + columns - 1) / columns;

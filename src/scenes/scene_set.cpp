@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -512,6 +513,31 @@ void write_references(const Source& source, const std::vector<std::string>& voca
   io::write_file_atomic(folder / "references.jsonl", lines);
 }
 
+// Objects expected to cover fewer pixels are rejected, because the label mask may lose them
+// entirely (area 0). NOTE: 16 is a chosen floor, not a measured limit of what CLIP can see.
+constexpr double kMinObjectPixels = 16;
+
+// The object with the fewest expected visible pixels (box area times fill) in a set.
+struct SmallestObject {
+  double pixels = std::numeric_limits<double>::infinity();
+  std::string name;
+  std::filesystem::path file;
+};
+
+void reject_tiny_objects(const SmallestObject& smallest, const RenderOptions& render) {
+  if (smallest.pixels >= kMinObjectPixels) return;
+  // pixel counts grow with the square of the image side
+  const double scale = std::sqrt(kMinObjectPixels / std::max(smallest.pixels, 1e-9));
+  const int minimum_size =
+      static_cast<int>(std::ceil(std::max(render.width, render.height) * scale));
+  fail(ErrorKind::kInvalidArgument,
+       "image size {}x{} leaves object '{}' in '{}' about {:.1f} visible pixels, fewer than the {} "
+       "an object needs; render at {} pixels per side or more, raise the small-object area or "
+       "lower the size ratio",
+       render.width, render.height, smallest.name, smallest.file.generic_string(), smallest.pixels,
+       kMinObjectPixels, minimum_size);
+}
+
 }  // namespace
 
 SceneSetSummary render_scene_set(const SceneSetOptions& options, const std::filesystem::path& folder) {
@@ -549,13 +575,24 @@ SceneSetSummary render_scene_set(const SceneSetOptions& options, const std::file
   std::map<std::pair<std::string, int>, Footprint> footprint_cache;
   double frame_aspect = static_cast<double>(options.render.width) / options.render.height;
   std::vector<std::vector<PlannedBox>> layouts;
+  SmallestObject smallest;
   for (const auto& plan : plans) {
     LayoutOptions layout = layout_for(options, plan);
+    std::vector<double> fills(options.object_count, 1.0);
     auto footprint = [&](int i, double rotation) {
-      return footprint_of(source, plan.objects[i], rotation, options.render, footprint_cache);
+      Footprint found =
+          footprint_of(source, plan.objects[i], rotation, options.render, footprint_cache);
+      fills[i] = found.fill;
+      return found;
     };
     layouts.push_back(plan_layout(options.object_count, footprint, layout, frame_aspect, plan.seed));
+    for (int i = 0; i < options.object_count; ++i) {
+      const double pixels =
+          layouts.back()[i].area * fills[i] * options.render.width * options.render.height;
+      if (pixels < smallest.pixels) smallest = {pixels, plan.objects[i], plan.file};
+    }
   }
+  reject_tiny_objects(smallest, options.render);
 
   // the folder: same options as before, or a new set
   std::string settings = options_json(options, vocabulary).dump(2) + "\n";

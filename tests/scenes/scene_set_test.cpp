@@ -8,6 +8,7 @@
 
 #include "clipscope/error.h"
 #include "clipscope/image/decode.h"
+#include "clipscope/image/png_writer.h"
 #include "clipscope/io/atomic_file.h"
 #include "clipscope/scenes/contact_sheet.h"
 #include "clipscope/scenes/manifest.h"
@@ -242,6 +243,7 @@ TEST(ScenesCli, BadInputsGiveOneLineErrors) {
       {"--design zigzag", "'zigzag'"},
       {"--kind comco --coco " + shell_quote(coco_without_masks.string()), "segmentation"},
       {"--kind comco --coco " + shell_quote(coco_broken_image.string()), "a.jpg"},
+      {"--objects 2 --size-ratio 400", "visible pixels, fewer than the 16"},
   };
   for (const auto& test : cases) {
     auto out = root / "out";
@@ -275,6 +277,60 @@ TEST(ScenesCli, ImportAndPreview) {
 
   auto missing = run_cli("scenes import " + shell_quote((root / "nowhere").string()));
   EXPECT_NE(missing.exit_code, 0);
+}
+
+TEST(ScenesCli, TinySizeNamesTheMinimum) {
+  auto out = make_temp_dir() / "out";
+  auto result =
+      run_cli("scenes render --objects 3 --count 2 --size 24 --out " + shell_quote(out.string()));
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("image size 24x24"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("render at "), std::string::npos) << result.output;
+  EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(ScenesCli, PreviewRejectsAbsurdTile) {
+  auto root = make_temp_dir();
+  image::write_png(root / "set" / "cube_sphere.png",
+                   image::Image::blank(8, 8, image::PixelMode::kRGB));
+  for (const char* tile : {"1000000", "2049", "4"}) {
+    auto sheet = root / "sheet.png";
+    auto result = run_cli("scenes preview " + shell_quote((root / "set").string()) + " --tile " +
+                          tile + " --out " + shell_quote(sheet.string()));
+    EXPECT_EQ(result.exit_code, 2) << result.output;
+    EXPECT_NE(result.output.find(std::string(tile) + " px"), std::string::npos) << result.output;
+    EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
+    EXPECT_FALSE(std::filesystem::exists(sheet)) << tile;
+  }
+}
+
+TEST(ScenesCli, ImportNamesBrokenFileAndWritesNothing) {
+  auto folder = make_temp_dir();
+  image::write_png(folder / "cube_sphere.png", image::Image::blank(8, 8, image::PixelMode::kRGB));
+  io::write_file_atomic(folder / "cone_torus.png", "");
+  auto result = run_cli("scenes import " + shell_quote(folder.string()));
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find((folder / "cone_torus.png").string()), std::string::npos)
+      << result.output;
+  EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
+  EXPECT_FALSE(std::filesystem::exists(folder / "manifest.jsonl"));
+}
+
+TEST(ScenesCli, ImportRecordsLargeSlot) {
+  auto folder = make_temp_dir();
+  image::write_png(folder / "cube_sphere.png", image::Image::blank(8, 8, image::PixelMode::kRGB));
+  auto without = run_cli("scenes import " + shell_quote(folder.string()));
+  ASSERT_EQ(without.exit_code, 0) << without.output;
+  EXPECT_NE(without.output.find("1 images have no large slot"), std::string::npos)
+      << without.output;
+  EXPECT_FALSE(read_manifest(folder).rows.at(0).large_slot.has_value());
+
+  std::filesystem::remove(folder / "manifest.jsonl");
+  auto with = run_cli("scenes import --large-slot 1 " + shell_quote(folder.string()));
+  ASSERT_EQ(with.exit_code, 0) << with.output;
+  EXPECT_EQ(with.output.find("no large slot"), std::string::npos) << with.output;
+  EXPECT_EQ(read_manifest(folder).rows.at(0).large_slot, 1);
 }
 
 TEST(ComcoSet, CutoutsFromCocoMini) {

@@ -81,8 +81,9 @@ struct SceneSetSummary {
 /// Renders the set into `folder` (see scenes/manifest.h for the files). Every input is checked
 /// and every layout planned before the first file is written, so bad input leaves no files.
 /// Output bytes depend only on the options, not on the thread count. Throws Error(kInvalidArgument)
-/// if `folder` holds a set made with other options, plus the errors of plan_scene_set,
-/// plan_boxes, load_cutouts and render_scene.
+/// if `folder` holds a set made with other options or if the image size leaves an object fewer
+/// than 16 expected visible pixels (box area times fill; the message gives the smallest size that
+/// would do), plus the errors of plan_scene_set, plan_boxes, load_cutouts and render_scene.
 SceneSetSummary render_scene_set(const SceneSetOptions& options, const std::filesystem::path& folder);
 
 }  // namespace clipscope::scenes
