@@ -54,6 +54,66 @@ Image map_pixels(const Image& image, PixelMode to, PixelFunction convert_pixel) 
   return out;
 }
 
+// The direct conversions from a colour pixel: RGB or RGBA pixels, or a P pixel's RGBA palette
+// entry. `colour_of(in)` returns the RGB(A) bytes of input pixel `in`; without `has_alpha` the
+// alpha is taken as 255. Returns nullopt for a mode Pillow cannot reach directly.
+template <typename ColourOf>
+std::optional<Image> convert_colour(const Image& image, PixelMode to, bool has_alpha,
+                                    ColourOf colour_of) {
+  using M = PixelMode;
+  switch (to) {
+    case M::kL:
+      return map_pixels(image, to, [colour_of](const uint8_t* in, uint8_t* out) {
+        out[0] = luma(colour_of(in));
+      });
+    case M::kLA:
+      return map_pixels(image, to, [colour_of, has_alpha](const uint8_t* in, uint8_t* out) {
+        const uint8_t* colour = colour_of(in);
+        out[0] = luma(colour);
+        out[1] = has_alpha ? colour[3] : 255;
+      });
+    case M::kRGB:
+      return map_pixels(image, to, [colour_of](const uint8_t* in, uint8_t* out) {
+        std::memcpy(out, colour_of(in), 3);
+      });
+    case M::kRGBA:
+      return map_pixels(image, to, [colour_of, has_alpha](const uint8_t* in, uint8_t* out) {
+        const uint8_t* colour = colour_of(in);
+        std::memcpy(out, colour, 3);
+        out[3] = has_alpha ? colour[3] : 255;
+      });
+    case M::kI:
+      return map_pixels(image, to, [colour_of](const uint8_t* in, uint8_t* out) {
+        write_i32(out, luma(colour_of(in)));
+      });
+    case M::kCMYK:
+      return map_pixels(image, to, [colour_of](const uint8_t* in, uint8_t* out) {
+        const uint8_t* colour = colour_of(in);
+        out[0] = static_cast<uint8_t>(~colour[0]);
+        out[1] = static_cast<uint8_t>(~colour[1]);
+        out[2] = static_cast<uint8_t>(~colour[2]);
+        out[3] = 0;
+      });
+    default:
+      return std::nullopt;
+  }
+}
+
+// The direct conversions from L, or LA when `has_alpha`, to RGB, RGBA and CMYK. Without
+// `has_alpha` the alpha is 255.
+Image convert_gray_to_colour(const Image& image, PixelMode to, bool has_alpha) {
+  if (to == PixelMode::kCMYK) {
+    return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
+      out[0] = out[1] = out[2] = 0;
+      out[3] = static_cast<uint8_t>(~in[0]);
+    });
+  }
+  return map_pixels(image, to, [to, has_alpha](const uint8_t* in, uint8_t* out) {
+    out[0] = out[1] = out[2] = in[0];
+    if (to == PixelMode::kRGBA) out[3] = has_alpha ? in[1] : 255;
+  });
+}
+
 // Pillow's base mode, through which it converts when there is no direct conversion.
 PixelMode base_mode(PixelMode mode) {
   switch (mode) {
@@ -107,10 +167,8 @@ std::optional<Image> convert_direct(const Image& image, PixelMode to) {
           });
         case M::kRGB:
         case M::kRGBA:
-          return map_pixels(image, to, [to](const uint8_t* in, uint8_t* out) {
-            out[0] = out[1] = out[2] = in[0];
-            if (to == M::kRGBA) out[3] = 255;
-          });
+        case M::kCMYK:
+          return convert_gray_to_colour(image, to, /*has_alpha=*/false);
         case M::kI:
           return map_pixels(image, to,
                             [](const uint8_t* in, uint8_t* out) { write_i32(out, in[0]); });
@@ -118,11 +176,6 @@ std::optional<Image> convert_direct(const Image& image, PixelMode to) {
           return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
             uint16_t v = in[0];
             std::memcpy(out, &v, sizeof v);
-          });
-        case M::kCMYK:
-          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
-            out[0] = out[1] = out[2] = 0;
-            out[3] = static_cast<uint8_t>(~in[0]);
           });
         default:
           return std::nullopt;
@@ -134,86 +187,19 @@ std::optional<Image> convert_direct(const Image& image, PixelMode to) {
           return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) { out[0] = in[0]; });
         case M::kRGB:
         case M::kRGBA:
-          return map_pixels(image, to, [to](const uint8_t* in, uint8_t* out) {
-            out[0] = out[1] = out[2] = in[0];
-            if (to == M::kRGBA) out[3] = in[1];
-          });
         case M::kCMYK:
-          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
-            out[0] = out[1] = out[2] = 0;
-            out[3] = static_cast<uint8_t>(~in[0]);
-          });
+          return convert_gray_to_colour(image, to, /*has_alpha=*/true);
         default:
           return std::nullopt;
       }
 
     case M::kRGB:
+      return convert_colour(image, to, /*has_alpha=*/false, [](const uint8_t* in) { return in; });
     case M::kRGBA:
-      switch (to) {
-        case M::kL:
-          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) { out[0] = luma(in); });
-        case M::kLA:
-          return map_pixels(image, to, [from](const uint8_t* in, uint8_t* out) {
-            out[0] = luma(in);
-            out[1] = from == M::kRGBA ? in[3] : 255;
-          });
-        case M::kRGB:
-          return map_pixels(image, to,
-                            [](const uint8_t* in, uint8_t* out) { std::memcpy(out, in, 3); });
-        case M::kRGBA:
-          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
-            std::memcpy(out, in, 3);
-            out[3] = 255;
-          });
-        case M::kI:
-          return map_pixels(image, to,
-                            [](const uint8_t* in, uint8_t* out) { write_i32(out, luma(in)); });
-        case M::kCMYK:
-          return map_pixels(image, to, [](const uint8_t* in, uint8_t* out) {
-            out[0] = static_cast<uint8_t>(~in[0]);
-            out[1] = static_cast<uint8_t>(~in[1]);
-            out[2] = static_cast<uint8_t>(~in[2]);
-            out[3] = 0;
-          });
-        default:
-          return std::nullopt;
-      }
-
+      return convert_colour(image, to, /*has_alpha=*/true, [](const uint8_t* in) { return in; });
     case M::kP:
-      switch (to) {
-        case M::kL:
-          return map_pixels(image, to, [palette](const uint8_t* in, uint8_t* out) {
-            out[0] = luma(palette + in[0] * 4);
-          });
-        case M::kLA:
-          return map_pixels(image, to, [palette](const uint8_t* in, uint8_t* out) {
-            const uint8_t* entry = palette + in[0] * 4;
-            out[0] = luma(entry);
-            out[1] = entry[3];
-          });
-        case M::kRGB:
-          return map_pixels(image, to, [palette](const uint8_t* in, uint8_t* out) {
-            std::memcpy(out, palette + in[0] * 4, 3);
-          });
-        case M::kRGBA:
-          return map_pixels(image, to, [palette](const uint8_t* in, uint8_t* out) {
-            std::memcpy(out, palette + in[0] * 4, 4);
-          });
-        case M::kI:
-          return map_pixels(image, to, [palette](const uint8_t* in, uint8_t* out) {
-            write_i32(out, luma(palette + in[0] * 4));
-          });
-        case M::kCMYK:
-          return map_pixels(image, to, [palette](const uint8_t* in, uint8_t* out) {
-            const uint8_t* entry = palette + in[0] * 4;
-            out[0] = static_cast<uint8_t>(~entry[0]);
-            out[1] = static_cast<uint8_t>(~entry[1]);
-            out[2] = static_cast<uint8_t>(~entry[2]);
-            out[3] = 0;
-          });
-        default:
-          return std::nullopt;
-      }
+      return convert_colour(image, to, /*has_alpha=*/true,
+                            [palette](const uint8_t* in) { return palette + in[0] * 4; });
 
     case M::kI:
       switch (to) {
@@ -356,41 +342,45 @@ Image convert(const Image& image, PixelMode to) {
 }
 
 namespace detail {
+namespace {
 
-void premultiply_alpha(Image& image) {
-  const int step = bytes_per_pixel(image.mode);
-  const int colours = step - 1;
+// Calls `adjust(pixel, colours)` on every pixel of an RGBA or LA image, where `colours` is the
+// index of the alpha byte. Images of other modes are left unchanged.
+template <typename Adjust>
+void for_each_alpha_pixel(Image& image, Adjust adjust) {
   if (image.mode != PixelMode::kRGBA && image.mode != PixelMode::kLA) {
     return;
   }
+  const int step = bytes_per_pixel(image.mode);
   uint8_t* p = image.pixels.data();
   const size_t count = static_cast<size_t>(image.width) * image.height;
   for (size_t i = 0; i < count; ++i, p += step) {
+    adjust(p, step - 1);
+  }
+}
+
+}  // namespace
+
+void premultiply_alpha(Image& image) {
+  for_each_alpha_pixel(image, [](uint8_t* p, int colours) {
     uint32_t alpha = p[colours];
     for (int c = 0; c < colours; ++c) {
       p[c] = static_cast<uint8_t>(mul_div_255(p[c], alpha));
     }
-  }
+  });
 }
 
 void unpremultiply_alpha(Image& image) {
-  const int step = bytes_per_pixel(image.mode);
-  const int colours = step - 1;
-  if (image.mode != PixelMode::kRGBA && image.mode != PixelMode::kLA) {
-    return;
-  }
-  uint8_t* p = image.pixels.data();
-  const size_t count = static_cast<size_t>(image.width) * image.height;
-  for (size_t i = 0; i < count; ++i, p += step) {
+  for_each_alpha_pixel(image, [](uint8_t* p, int colours) {
     uint32_t alpha = p[colours];
     if (alpha == 0 || alpha == 255) {
-      continue;
+      return;
     }
     for (int c = 0; c < colours; ++c) {
       uint32_t v = (255 * static_cast<uint32_t>(p[c])) / alpha;
       p[c] = static_cast<uint8_t>(v > 255 ? 255 : v);
     }
-  }
+  });
 }
 
 }  // namespace detail

@@ -50,6 +50,13 @@ void on_jpeg_message(j_common_ptr cinfo, int level) {
 
 void ignore_output(j_common_ptr) {}
 
+// Classifies a libjpeg error or a premature end of data.
+DecodeFailure libjpeg_failure(const JpegErrors& errors) {
+  if (errors.unsupported) return DecodeFailure::kUnsupported;
+  if (errors.premature_end) return DecodeFailure::kTruncated;
+  return DecodeFailure::kCorrupt;
+}
+
 struct JpegOutput {
   Image image;
   std::vector<JSAMPROW> rows;
@@ -142,26 +149,16 @@ DecodeResult decode_jpeg(std::span<const uint8_t> bytes) {
   std::memset(&cinfo, 0, sizeof cinfo);
   DecompressGuard guard{&cinfo};
   JpegOutput output;
-  DecodeResult result;
 
   const bool ok = run_libjpeg(bytes, errors, cinfo, output);
   if (!ok || errors.premature_end) {
-    if (errors.unsupported) {
-      result.failure = DecodeFailure::kUnsupported;
-    } else if (errors.premature_end) {
-      result.failure = DecodeFailure::kTruncated;
-    } else {
-      result.failure = DecodeFailure::kCorrupt;
-    }
-    result.message = errors.message;
-    return result;
+    return decode_failure(libjpeg_failure(errors), errors.message);
   }
   if (output.failure != DecodeFailure::kNone) {
-    result.failure = output.failure;
-    result.message = errors.message;
-    return result;
+    return decode_failure(output.failure, errors.message);
   }
 
+  DecodeResult result;
   result.image = std::move(output.image);
   if (result.image.mode == PixelMode::kCMYK) {
     // NOTE: Pillow decodes every 4-component JPEG with rawmode "CMYK;I", assuming Adobe's inverted

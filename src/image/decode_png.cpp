@@ -213,28 +213,22 @@ DecodeResult decode_png(std::span<const uint8_t> bytes) {
     const uint64_t width = be32(16);
     const uint64_t height = be32(20);
     if (width * height > static_cast<uint64_t>(kMaxImagePixels)) {
-      DecodeResult result;
-      result.failure = DecodeFailure::kTooLarge;
-      result.message = fmt::format("{}x{}", width, height);
-      return result;
+      return decode_failure(DecodeFailure::kTooLarge, fmt::format("{}x{}", width, height));
     }
   }
 
   PngSource source;
   source.bytes = bytes;
   PngOutput output;
-  DecodeResult result;
   if (!run_libpng(source, output)) {
-    result.failure = source.truncated ? DecodeFailure::kTruncated : DecodeFailure::kCorrupt;
-    result.message = source.message;
-    return result;
+    return decode_failure(source.truncated ? DecodeFailure::kTruncated : DecodeFailure::kCorrupt,
+                          source.message);
   }
   if (output.failure != DecodeFailure::kNone) {
-    result.failure = output.failure;
-    result.message = source.message;
-    return result;
+    return decode_failure(output.failure, source.message);
   }
 
+  DecodeResult result;
   result.image = std::move(output.image);
   if (result.image.mode == PixelMode::kI) {
     // Pillow's "I;16B" unpacker: big-endian samples widened to 32-bit signed integers.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "clipscope/error.h"
 #include "clipscope/image/image.h"
@@ -27,6 +28,14 @@ struct DecodeResult {
   DecodeFailure failure = DecodeFailure::kNone;
   std::string message;
 };
+
+/// Returns a result that holds only `failure` and its `message`.
+inline DecodeResult decode_failure(DecodeFailure failure, std::string message) {
+  DecodeResult result;
+  result.failure = failure;
+  result.message = std::move(message);
+  return result;
+}
 
 /// Decodes PNG bytes (signature already checked). Never throws for bad data; may throw
 /// std::bad_alloc.
