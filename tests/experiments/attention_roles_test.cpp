@@ -10,6 +10,7 @@
 #include "clipscope/experiments/attention_heatmap.h"
 #include "clipscope/image/decode.h"
 #include "clipscope/model/clip_encoder.h"
+#include "clipscope/scenes/scene_set.h"
 #include "coco_fixture.h"
 #include "test_support.h"
 
@@ -197,6 +198,51 @@ TEST(AttentionModel, TinyViTGivesGridAndShares) {
   EXPECT_GT(large["value"].get<double>(), 0.0);
   EXPECT_LT(large["value"].get<double>(), 1.0);
   find_record(collector, "block_0", "attention_share", "small");
+}
+
+TEST(SceneAttentionImages, ReadLabelMasksAndLargeSlot) {
+  const fs::path folder = testing::make_temp_dir() / "scenes";
+  scenes::SceneSetOptions options;
+  options.object_count = 2;
+  options.count = 3;
+  options.seed = 5;
+  options.masks = true;
+  options.render.width = options.render.height = 64;
+  options.render.supersampling = 1;
+  scenes::render_scene_set(options, folder);
+  const scenes::Manifest manifest = scenes::read_manifest(folder);
+
+  image::PreprocessConfig preprocess;
+  preprocess.image_size = 32;
+  const std::vector<AttentionImage> images = scene_attention_images(manifest, preprocess);
+  ASSERT_EQ(images.size(), manifest.rows.size());
+  for (size_t i = 0; i < images.size(); ++i) {
+    const scenes::ManifestRow& row = manifest.rows[i];
+    ASSERT_EQ(images[i].objects, row.objects);
+    EXPECT_EQ(images[i].large, static_cast<size_t>(*row.large_slot));
+    ASSERT_EQ(images[i].masks.size(), 2u);
+    EXPECT_EQ(images[i].masks[0].width, 32);
+    // the large object covers more of the frame than the small one
+    const auto area = [](const ObjectMask& mask) { return std::count(mask.pixels.begin(), mask.pixels.end(), 1); };
+    EXPECT_GT(area(images[i].masks[images[i].large]), area(images[i].masks[1 - images[i].large])) << row.file;
+  }
+}
+
+TEST(SceneAttentionImages, RejectSetWithoutMasks) {
+  const fs::path folder = testing::make_temp_dir() / "scenes";
+  scenes::SceneSetOptions options;
+  options.object_count = 2;
+  options.count = 1;
+  options.render.width = options.render.height = 32;
+  options.render.supersampling = 1;
+  scenes::render_scene_set(options, folder);
+  try {
+    scene_attention_images(scenes::read_manifest(folder), image::PreprocessConfig{});
+    ADD_FAILURE() << "a set without label masks was accepted";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_NE(std::string(error.what()).find("--masks"), std::string::npos) << error.what();
+  }
 }
 
 }  // namespace
