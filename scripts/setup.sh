@@ -19,7 +19,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libpng-dev libjpeg-dev zlib1g-dev libzip-dev libutf8proc-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  chromium
+  chromium python3-pil
 )
 missing=()
 for package in "${packages[@]}"; do
