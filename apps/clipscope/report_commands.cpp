@@ -97,7 +97,7 @@ void add_report_commands(CLI::App& app) {
       ->check(CLI::Range(4, 100000));
   run->add_option("--scene-size", run_arguments->scene_size, "Width and height of the cached SimCO images, in pixels")
       ->capture_default_str()
-      ->check(CLI::Range(32, 4096));
+      ->check(CLI::Range(48, 4096));
   run->add_option("--seed", run_arguments->seed, "Seed of rendering, sampling and bootstrap")->capture_default_str();
   run->add_option("--cache", run_arguments->cache,
                   "Folder of the embedding cache (default: $XDG_CACHE_HOME/clipscope or ~/.cache/clipscope)");
