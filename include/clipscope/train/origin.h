@@ -1,7 +1,7 @@
-// The bias-origin experiment: train the same small CLIP twice, once on captions that name the
-// largest object first and once on captions in random order (same seed, scenes and budget), then
-// measure first-object and large-object bias of both and test the difference. `clipscope origin`.
-// train/trainer.h trains; experiments/bias_measures.h defines and compares the rates.
+// The bias-origin experiment (`clipscope origin`). It trains the same small CLIP twice, once on
+// captions that name the largest object first and once on captions in random order, with the same
+// seed, scenes and budget. It then measures the first-object and large-object bias of both models
+// and tests the difference. train/trainer.h trains; experiments/bias_measures.h defines the rates.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,7 @@ namespace clipscope::train {
 /// Settings of run_origin().
 struct OriginOptions {
   /// Configuration both arms share. The largest-first arm keeps its captions settings with
-  /// order = largest-first; the random arm sets order = random and changes nothing else.
+  /// order = largest-first. The random arm sets order = random and changes nothing else.
   TrainConfig base;
   std::filesystem::path output = "clipscope-origin";  ///< Receives both runs, their results and the report.
   bool resume = false;              ///< Continue runs already in `output` instead of rejecting them.
