@@ -41,6 +41,35 @@ std::string escape_xml(std::string_view text) {
   return escaped;
 }
 
+namespace detail {
+
+std::string svg_open(const std::string& title, double width, double height) {
+  return fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {:.0f} {:.0f}\" "
+      "width=\"{:.0f}\" height=\"{:.0f}\" role=\"img\" aria-label=\"{}\">\n<title>{}</title>\n",
+      width, height, width, height, escape_xml(title), escape_xml(title));
+}
+
+std::string percent_grid(double plot_left, double plot_width, double plot_bottom, double plot_height,
+                         const std::string& y_label) {
+  std::string svg;
+  for (int tick = 0; tick <= 100; tick += 25) {
+    const double y = plot_bottom - tick / 100.0 * plot_height;
+    svg += fmt::format("<line class=\"grid\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e3e6ea\"/>\n",
+                       plot_left, y, plot_left + plot_width, y);
+    svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\" font-size=\"11\" fill=\"#555\">{}</text>\n",
+                       plot_left - 6, y + 4, tick);
+  }
+  const double middle = plot_bottom - plot_height / 2;
+  svg += fmt::format(
+      "<text x=\"14\" y=\"{:.1f}\" transform=\"rotate(-90 14 {:.1f})\" text-anchor=\"middle\" font-size=\"11\" "
+      "fill=\"#555\">{}</text>\n",
+      middle, middle, escape_xml(y_label));
+  return svg;
+}
+
+}  // namespace detail
+
 std::string render_bar_chart(const BarChart& chart) {
   const size_t series_count = std::max<size_t>(1, chart.series.size());
   size_t label_lines = 1;
@@ -64,23 +93,10 @@ std::string render_bar_chart(const BarChart& chart) {
   const double bar_width = std::min(46.0, group_width * 0.72 / static_cast<double>(series_count));
   auto y_of = [&](double rate) { return plot_bottom - clamp_rate(rate) * kPlotHeight; };
 
-  std::string svg = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {:.0f} {:.0f}\" "
-      "width=\"{:.0f}\" height=\"{:.0f}\" role=\"img\" aria-label=\"{}\">\n<title>{}</title>\n",
-      kWidth, height, kWidth, height, escape_xml(chart.title), escape_xml(chart.title));
+  std::string svg = detail::svg_open(chart.title, kWidth, height);
 
   // grid and y axis
-  for (int tick = 0; tick <= 100; tick += 25) {
-    const double y = y_of(tick / 100.0);
-    svg += fmt::format("<line class=\"grid\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e3e6ea\"/>\n",
-                       plot_left, y, plot_left + plot_width, y);
-    svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\" font-size=\"11\" fill=\"#555\">{}</text>\n",
-                       plot_left - 6, y + 4, tick);
-  }
-  svg += fmt::format(
-      "<text x=\"14\" y=\"{:.1f}\" transform=\"rotate(-90 14 {:.1f})\" text-anchor=\"middle\" font-size=\"11\" "
-      "fill=\"#555\">{}</text>\n",
-      plot_top + kPlotHeight / 2, plot_top + kPlotHeight / 2, escape_xml(chart.y_label));
+  svg += detail::percent_grid(plot_left, plot_width, plot_bottom, kPlotHeight, chart.y_label);
 
   // bars, whiskers, chance lines and labels per group
   for (size_t g = 0; g < chart.groups.size(); ++g) {

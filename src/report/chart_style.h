@@ -2,12 +2,22 @@
 // progression_page.cpp, bar_chart.cpp, line_chart.cpp).
 #pragma once
 
+#include <string>
+
 namespace clipscope::report::detail {
 
 /// Colour-blind-safe series colours (Okabe and Ito, 2008), in legend order.
 inline constexpr const char* kSeriesColors[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
                                                 "#56B4E9", "#D55E00", "#F0E442", "#000000"};
 inline constexpr int kColorCount = sizeof(kSeriesColors) / sizeof(kSeriesColors[0]);
+
+/// Returns the opening <svg> element of a chart, with its accessible <title>.
+std::string svg_open(const std::string& title, double width, double height);
+
+/// Returns the horizontal grid lines at 0, 25, ..., 100% with their labels and the rotated y-axis
+/// caption, for a plot whose 0% line is at `plot_bottom` and 100% line `plot_height` above it.
+std::string percent_grid(double plot_left, double plot_width, double plot_bottom, double plot_height,
+                         const std::string& y_label);
 
 /// Colour of the dashed chance line.
 inline constexpr const char* kChanceColor = "#c0392b";

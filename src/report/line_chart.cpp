@@ -63,23 +63,10 @@ std::string render_line_chart(const LineChart& chart) {
   auto x_of = [&](double x) { return plot_left + (x - x_min) / (x_max - x_min) * plot_width; };
   auto y_of = [&](double rate) { return plot_bottom - clamp_rate(rate) * kPlotHeight; };
 
-  std::string svg = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {:.0f} {:.0f}\" "
-      "width=\"{:.0f}\" height=\"{:.0f}\" role=\"img\" aria-label=\"{}\">\n<title>{}</title>\n",
-      kWidth, height, kWidth, height, escape_xml(chart.title), escape_xml(chart.title));
+  std::string svg = detail::svg_open(chart.title, kWidth, height);
 
   // grid, y axis and x axis
-  for (int tick = 0; tick <= 100; tick += 25) {
-    const double y = y_of(tick / 100.0);
-    svg += fmt::format("<line class=\"grid\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e3e6ea\"/>\n",
-                       plot_left, y, plot_left + plot_width, y);
-    svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\" font-size=\"11\" fill=\"#555\">{}</text>\n",
-                       plot_left - 6, y + 4, tick);
-  }
-  svg += fmt::format(
-      "<text x=\"14\" y=\"{:.1f}\" transform=\"rotate(-90 14 {:.1f})\" text-anchor=\"middle\" font-size=\"11\" "
-      "fill=\"#555\">{}</text>\n",
-      plot_top + kPlotHeight / 2, plot_top + kPlotHeight / 2, escape_xml(chart.y_label));
+  svg += detail::percent_grid(plot_left, plot_width, plot_bottom, kPlotHeight, chart.y_label);
   svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"#888\"/>\n", plot_left,
                      plot_bottom, plot_left + plot_width);
   for (int tick = 0; tick <= kXTicks; ++tick) {
