@@ -1,7 +1,7 @@
-// The headline bias rates of a results.json document (first-object rate of TOR, large-object rate
-// of IOR and I2TOR, matching accuracy with the large object first or last) and the per-sample 0/1
-// outcomes behind them, so that two runs on the same inputs can be compared pairwise.
-// `clipscope run`, `clipscope progression` and `clipscope origin` print and compare these.
+// The headline bias rates of a results.json document: the first-object rate of TOR, the
+// large-object rate of IOR and I2TOR, and matching accuracy with the large object first or last.
+// It also extracts the per-sample 0/1 outcomes behind them, so two runs on the same inputs can be
+// compared pairwise. `clipscope run`, `progression` and `origin` print and compare these.
 #pragma once
 
 #include <map>
