@@ -51,6 +51,14 @@ std::string shell_quote(const std::string& text) {
   return quoted + "'";
 }
 
+bool cli_missing() { return !std::filesystem::exists(CLIPSCOPE_CLI_PATH); }
+
+size_t count_occurrences(const std::string& text, const std::string& needle) {
+  size_t found = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++found;
+  return found;
+}
+
 CommandResult run_cli(const std::string& arguments) {
   // a fresh cache folder per call, so no test reads or fills the user's embedding cache
   const std::filesystem::path cache_home = make_temp_dir() / "xdg-cache";

@@ -24,6 +24,12 @@ struct CommandResult {
 /// CLI gets XDG_CACHE_HOME set to a new temporary folder, so its default embedding cache is empty.
 CommandResult run_cli(const std::string& arguments);
 
+/// True when the clipscope CLI this test program was built with is not on disk.
+bool cli_missing();
+
+/// Counts the non-overlapping occurrences of `needle` in `text`.
+size_t count_occurrences(const std::string& text, const std::string& needle);
+
 /// Quotes a string for /bin/sh.
 std::string shell_quote(const std::string& text);
 

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // Shares and ratios are sums and quotients of a few doubles.
-constexpr double kShareTolerance = 1e-12;
+constexpr double kRoleTolerance = 1e-12;
 
 // A 2 x 2 patch grid whose class token attends to one patch per block: block b looks at patch b.
 class PeakedAttention : public AttentionModel {
@@ -61,12 +61,12 @@ json find_record(const MetricCollector& collector, const std::string& variant, c
 
 TEST(RoleShares, HandComputedValues) {
   const RoleShares shares = role_shares({0.5, 0.3, 0.2}, {0.25, 0.25, 0.5}, 0);
-  EXPECT_NEAR(shares.large_share, 0.5, kShareTolerance);
-  EXPECT_NEAR(shares.large_area, 0.25, kShareTolerance);
-  EXPECT_NEAR(shares.large_ratio, 2.0, kShareTolerance);
-  EXPECT_NEAR(shares.small_share, 0.25, kShareTolerance);
-  EXPECT_NEAR(shares.small_area, 0.375, kShareTolerance);
-  EXPECT_NEAR(shares.small_ratio, 0.5 / 0.75, kShareTolerance);
+  EXPECT_NEAR(shares.large_share, 0.5, kRoleTolerance);
+  EXPECT_NEAR(shares.large_area, 0.25, kRoleTolerance);
+  EXPECT_NEAR(shares.large_ratio, 2.0, kRoleTolerance);
+  EXPECT_NEAR(shares.small_share, 0.25, kRoleTolerance);
+  EXPECT_NEAR(shares.small_area, 0.375, kRoleTolerance);
+  EXPECT_NEAR(shares.small_ratio, 0.5 / 0.75, kRoleTolerance);
 }
 
 TEST(RoleShares, RejectsBadInput) {
@@ -111,15 +111,15 @@ TEST(RunAttention, SharesPerRoleAndBlock) {
 
   // last block (2) looks at the bottom-left patch, inside the large object
   const json large = find_record(collector, "last_block", "attention_share", "large");
-  EXPECT_NEAR(large["value"], 1.0, kShareTolerance);
-  EXPECT_NEAR(large["chance"], 0.5, kShareTolerance);
+  EXPECT_NEAR(large["value"], 1.0, kRoleTolerance);
+  EXPECT_NEAR(large["chance"], 0.5, kRoleTolerance);
   EXPECT_EQ(large["n"], 2);
-  EXPECT_NEAR(find_record(collector, "last_block", "attention_area_ratio", "large")["value"], 2.0, kShareTolerance);
-  EXPECT_NEAR(find_record(collector, "last_block", "attention_share", "small")["chance"], 0.25, kShareTolerance);
+  EXPECT_NEAR(find_record(collector, "last_block", "attention_area_ratio", "large")["value"], 2.0, kRoleTolerance);
+  EXPECT_NEAR(find_record(collector, "last_block", "attention_share", "small")["chance"], 0.25, kRoleTolerance);
   // block 1 looks at the top-right patch, the small object
-  EXPECT_NEAR(find_record(collector, "block_1", "attention_share", "small")["value"], 1.0, kShareTolerance);
-  EXPECT_NEAR(find_record(collector, "block_1", "attention_area_ratio", "small")["value"], 4.0, kShareTolerance);
-  EXPECT_NEAR(find_record(collector, "block_1", "attention_area_ratio", "large")["value"], 0.0, kShareTolerance);
+  EXPECT_NEAR(find_record(collector, "block_1", "attention_share", "small")["value"], 1.0, kRoleTolerance);
+  EXPECT_NEAR(find_record(collector, "block_1", "attention_area_ratio", "small")["value"], 4.0, kRoleTolerance);
+  EXPECT_NEAR(find_record(collector, "block_1", "attention_area_ratio", "large")["value"], 0.0, kRoleTolerance);
   EXPECT_EQ(samples.rows.size(), 4u);
 }
 

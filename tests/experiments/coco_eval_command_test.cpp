@@ -36,12 +36,6 @@ void expect_one_error_line(const testing::CommandResult& result, int exit_code, 
   EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
 }
 
-size_t count(const std::string& text, const std::string& needle) {
-  size_t found = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++found;
-  return found;
-}
-
 TEST(CocoEvalCommand, TinyViTEndToEnd) {
   const fs::path out = testing::make_temp_dir() / "out";
   const std::string coco = testing::shared_path("data/coco-mini").string();
@@ -75,9 +69,9 @@ TEST(CocoEvalCommand, TinyViTEndToEnd) {
     EXPECT_NE(markdown.find(title), std::string::npos) << title;
   }
   const std::string html = io::read_file(report / "report.html");
-  EXPECT_EQ(count(html, "src=\"data:image/png;base64,"), 3u);
+  EXPECT_EQ(testing::count_occurrences(html, "src=\"data:image/png;base64,"), 3u);
   EXPECT_NE(html.find("id=\"coco-matching\""), std::string::npos);
-  EXPECT_GE(count(html, "<svg"), 10u);
+  EXPECT_GE(testing::count_occurrences(html, "<svg"), 10u);
 }
 
 TEST(CocoEvalCommand, RejectsFolderWithoutAnnotations) {

@@ -20,7 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kShapes{"cube", "sphere", "cone", "torus"};
+const std::vector<std::string> kCacheShapes{"cube", "sphere", "cone", "torus"};
 
 // A stand-in whose model fingerprint differs from StandInEncoder's only in the weights hash.
 class RetrainedStandIn : public testing::StandInEncoder {
@@ -59,7 +59,7 @@ class FailingEncoder : public model::Encoder {
 std::vector<std::string> numbered_texts(int count) {
   std::vector<std::string> texts;
   for (int i = 0; i < count; ++i)
-    texts.push_back(kShapes[i % 4] + " and " + kShapes[(i / 4) % 4] + " " + std::to_string(i));
+    texts.push_back(kCacheShapes[i % 4] + " and " + kCacheShapes[(i / 4) % 4] + " " + std::to_string(i));
   return texts;
 }
 
@@ -68,15 +68,15 @@ std::vector<std::string> numbered_texts(int count) {
 SceneSet make_scenes(const fs::path& folder) {
   SceneSet scenes;
   scenes.folder = folder;
-  scenes.objects = kShapes;
-  for (const std::string& name : kShapes) {
+  scenes.objects = kCacheShapes;
+  for (const std::string& name : kCacheShapes) {
     io::write_file_atomic(folder / (name + ".ref"), name + ":1");
     scenes.references[name] = folder / (name + ".ref");
   }
   int counter = 0;
-  for (const std::string& a : kShapes) {
-    for (const std::string& b : kShapes) {
-      for (const std::string& c : kShapes) {
+  for (const std::string& a : kCacheShapes) {
+    for (const std::string& b : kCacheShapes) {
+      for (const std::string& c : kCacheShapes) {
         if (a == b || b == c || a == c) continue;
         const auto file = folder / ("scene" + std::to_string(counter++) + ".img");
         io::write_file_atomic(file, a + ":0.2," + b + ":0.7," + c + ":0.1");
@@ -112,7 +112,7 @@ Error expect_error(Function&& function) {
 TEST(EmbeddingCache, SecondEncodeReadsTheCache) {
   const fs::path file = testing::make_temp_dir() / "cache" / kEmbeddingCacheFileName;
   EmbeddingCache cache(file);
-  testing::StandInEncoder stand_in(kShapes);
+  testing::StandInEncoder stand_in(kCacheShapes);
   CachingEncoder encoder(stand_in, cache, {3});
   const std::vector<std::string> texts = numbered_texts(10);
 
@@ -129,7 +129,7 @@ TEST(EmbeddingCache, SecondEncodeReadsTheCache) {
 
 TEST(EmbeddingCache, RepeatedInputsAreEncodedOnce) {
   EmbeddingCache cache(testing::make_temp_dir() / kEmbeddingCacheFileName);
-  testing::StandInEncoder stand_in(kShapes);
+  testing::StandInEncoder stand_in(kCacheShapes);
   CachingEncoder encoder(stand_in, cache, {2});
   const torch::Tensor rows = encoder.encode_texts({"cube", "sphere", "cube", "cube", "cone"});
   EXPECT_EQ(stand_in.text_calls, 3);
@@ -145,7 +145,7 @@ TEST(EmbeddingCache, InterruptedEncodeKeepsFinishedBatches) {
   const std::vector<std::string> texts = numbered_texts(10);
   {
     EmbeddingCache cache(file);
-    testing::StandInEncoder stand_in(kShapes);
+    testing::StandInEncoder stand_in(kCacheShapes);
     FailingEncoder failing(stand_in, 2);
     CachingEncoder encoder(failing, cache, {3});
     EXPECT_THROW(encoder.encode_texts(texts), Error);
@@ -155,7 +155,7 @@ TEST(EmbeddingCache, InterruptedEncodeKeepsFinishedBatches) {
   // a new process: the two finished batches are read back, the rest is encoded
   EmbeddingCache cache(file);
   EXPECT_EQ(cache.size(), 6);
-  testing::StandInEncoder stand_in(kShapes);
+  testing::StandInEncoder stand_in(kCacheShapes);
   CachingEncoder encoder(stand_in, cache, {3});
   const torch::Tensor rows = encoder.encode_texts(texts);
   EXPECT_EQ(stand_in.text_calls, 4);
@@ -165,11 +165,11 @@ TEST(EmbeddingCache, InterruptedEncodeKeepsFinishedBatches) {
 TEST(EmbeddingCache, OtherModelDoesNotReuseEntries) {
   EmbeddingCache cache(testing::make_temp_dir() / kEmbeddingCacheFileName);
   const std::vector<std::string> texts = numbered_texts(5);
-  testing::StandInEncoder original(kShapes);
+  testing::StandInEncoder original(kCacheShapes);
   CachingEncoder(original, cache).encode_texts(texts);
   EXPECT_EQ(original.text_calls, 5);
 
-  RetrainedStandIn retrained(kShapes);
+  RetrainedStandIn retrained(kCacheShapes);
   CachingEncoder(retrained, cache).encode_texts(texts);
   EXPECT_EQ(retrained.text_calls, 5);
   EXPECT_EQ(cache.size(), 10);
@@ -183,7 +183,7 @@ TEST(EmbeddingCache, ImagesAreKeyedByContent) {
   io::write_file_atomic(folder / "copy.img", "cube:0.7,cone:0.3");
   io::write_file_atomic(folder / "b.img", "torus:1");
   EmbeddingCache cache(folder / kEmbeddingCacheFileName);
-  testing::StandInEncoder stand_in(kShapes);
+  testing::StandInEncoder stand_in(kCacheShapes);
   CachingEncoder encoder(stand_in, cache);
 
   encoder.encode_images({folder / "a.img", folder / "b.img"});
@@ -308,13 +308,13 @@ struct RunFixture {
 TEST(RunExperimentsCache, SecondRunEncodesNothing) {
   RunFixture fixture;
   fixture.options.cache_folder = fixture.folder / "cache";
-  testing::StandInEncoder first(kShapes);
+  testing::StandInEncoder first(kCacheShapes);
   Results cold = run_experiments(first, fixture.scenes, fixture.options);
   // inputs shared by experiments are encoded once: 24 scenes and 4 references
   EXPECT_EQ(first.image_calls, 28);
   EXPECT_EQ(cold.document["embedding_cache"]["images_encoded"], 28);
 
-  testing::StandInEncoder second(kShapes);
+  testing::StandInEncoder second(kCacheShapes);
   Results warm = run_experiments(second, fixture.scenes, fixture.options);
   EXPECT_EQ(second.text_calls, 0);
   EXPECT_EQ(second.image_calls, 0);
@@ -325,13 +325,13 @@ TEST(RunExperimentsCache, SecondRunEncodesNothing) {
 
 TEST(RunExperimentsCache, ResultsMatchRunWithoutCache) {
   RunFixture fixture;
-  testing::StandInEncoder plain_encoder(kShapes);
+  testing::StandInEncoder plain_encoder(kCacheShapes);
   Results plain = run_experiments(plain_encoder, fixture.scenes, fixture.options);
   EXPECT_TRUE(plain.document["embedding_cache"].is_null());
 
   fixture.options.cache_folder = fixture.folder / "cache";
   for (const char* pass : {"cold", "warm"}) {
-    testing::StandInEncoder encoder(kShapes);
+    testing::StandInEncoder encoder(kCacheShapes);
     Results cached = run_experiments(encoder, fixture.scenes, fixture.options);
     EXPECT_EQ(cached.document["metrics"], plain.document["metrics"]) << pass;
     EXPECT_EQ(cached.document["comparisons"], plain.document["comparisons"]) << pass;
@@ -345,17 +345,17 @@ TEST(RunExperimentsCache, ResultsMatchRunWithoutCache) {
 TEST(RunExperimentsCache, InterruptedRunResumes) {
   RunFixture fixture;
   fixture.options.cache_folder = fixture.folder / "uninterrupted-cache";
-  testing::StandInEncoder uninterrupted(kShapes);
+  testing::StandInEncoder uninterrupted(kCacheShapes);
   run_experiments(uninterrupted, fixture.scenes, fixture.options);
 
   fixture.options.cache_folder = fixture.folder / "cache";
-  testing::StandInEncoder before(kShapes);
+  testing::StandInEncoder before(kCacheShapes);
   FailingEncoder failing(before, 3);
   EXPECT_THROW(run_experiments(failing, fixture.scenes, fixture.options), Error);
   EXPECT_GT(before.text_calls, 0);
 
   // the resumed run encodes exactly what the interrupted one did not finish
-  testing::StandInEncoder after(kShapes);
+  testing::StandInEncoder after(kCacheShapes);
   run_experiments(after, fixture.scenes, fixture.options);
   EXPECT_GT(after.text_calls, 0);
   EXPECT_EQ(before.text_calls + after.text_calls, uninterrupted.text_calls);
@@ -367,7 +367,7 @@ TEST(RunExperimentsCache, CorruptCacheFailsBeforeEncoding) {
   fixture.options.cache_folder = fixture.folder / "cache";
   io::write_file_atomic(fixture.folder / "cache" / kEmbeddingCacheFileName,
                         std::string(2048, '\x01'));
-  testing::StandInEncoder encoder(kShapes);
+  testing::StandInEncoder encoder(kCacheShapes);
   const Error error =
       expect_error([&] { run_experiments(encoder, fixture.scenes, fixture.options); });
   EXPECT_NE(std::string(error.what()).find(kEmbeddingCacheFileName), std::string::npos)
@@ -376,12 +376,8 @@ TEST(RunExperimentsCache, CorruptCacheFailsBeforeEncoding) {
 }
 
 // The CLI program links every area; while another area fails to link it is absent.
-bool cli_missing() {
-  return !fs::exists(CLIPSCOPE_CLI_PATH);
-}
-
 TEST(EvalCliCache, CorruptCacheIsOneErrorLine) {
-  if (cli_missing()) GTEST_SKIP() << "clipscope CLI not built: " << CLIPSCOPE_CLI_PATH;
+  if (testing::cli_missing()) GTEST_SKIP() << "clipscope CLI not built: " << CLIPSCOPE_CLI_PATH;
   const fs::path folder = testing::make_temp_dir();
   io::write_file_atomic(folder / "cache" / kEmbeddingCacheFileName, std::string(4096, 'x'));
   const std::string model =

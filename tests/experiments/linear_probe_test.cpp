@@ -21,7 +21,7 @@ constexpr double kSeparableAccuracy = 0.97;
 // Random labels: the test accuracy stays within about three standard errors of chance.
 constexpr double kChanceMargin = 0.1;
 
-const std::vector<std::string> kShapes{"cube", "sphere", "cone", "torus", "prism", "ring"};
+const std::vector<std::string> kProbeShapes{"cube", "sphere", "cone", "torus", "prism", "ring"};
 
 // Encodes a plain caption "a and b and c" as the concatenated one-hot vectors of its names, one
 // block per caption position, so every position's object is linearly decodable. An "image" file
@@ -142,7 +142,7 @@ std::string error_message(Function&& function) {
   return {};
 }
 
-const nlohmann::json* find_metric(const nlohmann::json& metrics, const std::string& experiment,
+const nlohmann::json* find_probe_metric(const nlohmann::json& metrics, const std::string& experiment,
                                   const nlohmann::json& labels) {
   for (const auto& record : metrics) {
     if (record["experiment"] == experiment && record["metric"] == "probe_accuracy" &&
@@ -160,11 +160,11 @@ const nlohmann::json* find_metric(const nlohmann::json& metrics, const std::stri
 SceneSet triple_scenes(const std::filesystem::path& folder, bool weighted) {
   SceneSet scenes;
   scenes.folder = folder;
-  scenes.objects = kShapes;
+  scenes.objects = kProbeShapes;
   int index = 0;
-  for (const std::string& a : kShapes) {
-    for (const std::string& b : kShapes) {
-      for (const std::string& c : kShapes) {
+  for (const std::string& a : kProbeShapes) {
+    for (const std::string& b : kProbeShapes) {
+      for (const std::string& c : kProbeShapes) {
         if (a == b || b == c || a == c) continue;
         const std::vector<std::string> objects{a, b, c};
         const int64_t large = weighted ? 1 : index % 3;
@@ -297,8 +297,8 @@ TEST(TrainLinearProbe, BadInputIsAnError) {
 }
 
 TEST(Toc, LinearlyEncodedPositionsAreLearned) {
-  Vocabulary vocabulary{"shapes", kShapes};
-  PositionalEncoder encoder(kShapes, 3);
+  Vocabulary vocabulary{"shapes", kProbeShapes};
+  PositionalEncoder encoder(kProbeShapes, 3);
   TorOptions tor;
   tor.object_counts = {2, 3};
   MetricCollector collector({50, 0.95, 1});
@@ -308,7 +308,7 @@ TEST(Toc, LinearlyEncodedPositionsAreLearned) {
 
   for (int64_t n : {2, 3}) {
     for (int64_t position = 0; position < n; ++position) {
-      const nlohmann::json* record = find_metric(
+      const nlohmann::json* record = find_probe_metric(
           collector.metrics(), "toc", {{"n", n}, {"position", position}, {"split", "test"}});
       ASSERT_NE(record, nullptr) << n << " " << position;
       EXPECT_GE((*record)["value"].get<double>(), kSeparableAccuracy) << n << " " << position;
@@ -324,22 +324,22 @@ TEST(Toc, LinearlyEncodedPositionsAreLearned) {
 }
 
 TEST(Toc, StandInFirstPositionIsDecodable) {
-  Vocabulary vocabulary{"shapes", kShapes};
-  testing::StandInEncoder encoder(kShapes);
+  Vocabulary vocabulary{"shapes", kProbeShapes};
+  testing::StandInEncoder encoder(kProbeShapes);
   TorOptions tor;
   tor.object_counts = {3};
   MetricCollector collector({50, 0.95, 1});
   CsvTable samples;
   run_toc(encoder, vocabulary, tor, ProbeOptions{}, 3, collector, samples);
   const nlohmann::json* first =
-      find_metric(collector.metrics(), "toc", {{"n", 3}, {"position", 0}, {"split", "test"}});
+      find_probe_metric(collector.metrics(), "toc", {{"n", 3}, {"position", 0}, {"split", "test"}});
   ASSERT_NE(first, nullptr);
   EXPECT_GE((*first)["value"].get<double>(), 0.9);
 }
 
 TEST(Toc, SameSeedGivesIdenticalNumbers) {
-  Vocabulary vocabulary{"shapes", kShapes};
-  testing::StandInEncoder encoder(kShapes);
+  Vocabulary vocabulary{"shapes", kProbeShapes};
+  testing::StandInEncoder encoder(kProbeShapes);
   TorOptions tor;
   tor.object_counts = {3};
   auto run = [&](uint64_t seed, CsvTable& samples) {
@@ -358,20 +358,20 @@ TEST(Toc, SameSeedGivesIdenticalNumbers) {
 
 TEST(Ioc, LinearlyEncodedSlotsAreLearned) {
   SceneSet scenes = triple_scenes(testing::make_temp_dir(), false);
-  PositionalEncoder encoder(kShapes, 3);
+  PositionalEncoder encoder(kProbeShapes, 3);
   MetricCollector collector({50, 0.95, 1});
   CsvTable samples;
   nlohmann::json heads = run_ioc(encoder, scenes, ProbeOptions{}, 4, collector, samples);
   ASSERT_EQ(heads.size(), 3u);
   for (int64_t slot = 0; slot < 3; ++slot) {
     const nlohmann::json* record =
-        find_metric(collector.metrics(), "ioc", {{"n", 3}, {"slot", slot}, {"split", "test"}});
+        find_probe_metric(collector.metrics(), "ioc", {{"n", 3}, {"slot", slot}, {"split", "test"}});
     ASSERT_NE(record, nullptr) << slot;
     EXPECT_GE((*record)["value"].get<double>(), kSeparableAccuracy) << slot;
   }
   for (const char* role : {"large", "small"}) {
     const nlohmann::json* record =
-        find_metric(collector.metrics(), "ioc", {{"n", 3}, {"size_role", role}, {"split", "test"}});
+        find_probe_metric(collector.metrics(), "ioc", {{"n", 3}, {"size_role", role}, {"split", "test"}});
     ASSERT_NE(record, nullptr) << role;
     EXPECT_GE((*record)["value"].get<double>(), kSeparableAccuracy) << role;
     EXPECT_EQ((*record)["n"], 24) << role;  // 120 images, 20% test
@@ -381,13 +381,13 @@ TEST(Ioc, LinearlyEncodedSlotsAreLearned) {
 
 TEST(Ioc, StandInFavoursTheLargeObject) {
   SceneSet scenes = triple_scenes(testing::make_temp_dir(), true);
-  testing::StandInEncoder encoder(kShapes);
+  testing::StandInEncoder encoder(kProbeShapes);
   MetricCollector collector({50, 0.95, 1});
   CsvTable samples;
   run_ioc(encoder, scenes, ProbeOptions{}, 4, collector, samples);
-  const nlohmann::json* large = find_metric(collector.metrics(), "ioc",
+  const nlohmann::json* large = find_probe_metric(collector.metrics(), "ioc",
                                             {{"n", 3}, {"size_role", "large"}, {"split", "test"}});
-  const nlohmann::json* small = find_metric(collector.metrics(), "ioc",
+  const nlohmann::json* small = find_probe_metric(collector.metrics(), "ioc",
                                             {{"n", 3}, {"size_role", "small"}, {"split", "test"}});
   ASSERT_NE(large, nullptr);
   ASSERT_NE(small, nullptr);
@@ -397,7 +397,7 @@ TEST(Ioc, StandInFavoursTheLargeObject) {
 TEST(Ioc, TooFewImagesIsAnError) {
   SceneSet scenes = triple_scenes(testing::make_temp_dir(), false);
   scenes.images.resize(4);  // 4 images for 6 classes
-  PositionalEncoder encoder(kShapes, 3);
+  PositionalEncoder encoder(kProbeShapes, 3);
   MetricCollector collector({50, 0.95, 1});
   CsvTable samples;
   const std::string message =
@@ -406,12 +406,8 @@ TEST(Ioc, TooFewImagesIsAnError) {
 }
 
 // The CLI program links every area; while another area fails to link it is absent.
-bool cli_missing() {
-  return !std::filesystem::exists(CLIPSCOPE_CLI_PATH);
-}
-
 TEST(ProbeCli, RunWithProbesThenEval) {
-  if (cli_missing()) GTEST_SKIP() << "clipscope CLI not built: " << CLIPSCOPE_CLI_PATH;
+  if (testing::cli_missing()) GTEST_SKIP() << "clipscope CLI not built: " << CLIPSCOPE_CLI_PATH;
   namespace fs = std::filesystem;
   const fs::path folder = testing::make_temp_dir();
   const std::string model =
@@ -430,10 +426,10 @@ TEST(ProbeCli, RunWithProbesThenEval) {
   const nlohmann::json run =
       nlohmann::json::parse(io::read_file(folder / "run" / "results" / "results.json"));
   EXPECT_EQ(run["options"]["experiments"], nlohmann::json({"ior", "toc", "ioc"}));
-  EXPECT_NE(find_metric(run["metrics"], "toc", {{"n", 2}, {"position", 0}, {"split", "test"}}),
+  EXPECT_NE(find_probe_metric(run["metrics"], "toc", {{"n", 2}, {"position", 0}, {"split", "test"}}),
             nullptr);
   EXPECT_NE(
-      find_metric(run["metrics"], "ioc", {{"n", 3}, {"size_role", "large"}, {"split", "test"}}),
+      find_probe_metric(run["metrics"], "ioc", {{"n", 3}, {"size_role", "large"}, {"split", "test"}}),
       nullptr);
   EXPECT_TRUE(fs::exists(folder / "run" / "results" / "toc_samples.csv"));
   const std::string report = io::read_file(folder / "run" / "report.md");

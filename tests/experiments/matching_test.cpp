@@ -10,7 +10,7 @@
 namespace clipscope::experiments {
 namespace {
 
-const std::vector<std::string> kShapes{"cube", "sphere", "cone", "torus"};
+const std::vector<std::string> kMatchingShapes{"cube", "sphere", "cone", "torus"};
 
 // Adds a stand-in "image" file listing `objects` with their weights; the last object is the large
 // one.
@@ -40,14 +40,14 @@ const nlohmann::json* find_accuracy(const nlohmann::json& metrics, int scenario)
 TEST(Matching, ChanceAveragesOverImages) {
   SceneSet scenes;
   scenes.folder = testing::make_temp_dir();
-  scenes.objects = kShapes;
+  scenes.objects = kMatchingShapes;
   // Two 2-object images (2 absent objects x 2 slots = 4 distractors, chance 1/5) and, last,
   // one 3-object image (1 absent object x 2 slots = 2 distractors, chance 1/3).
   add_image(scenes, {"cube", "sphere"});
   add_image(scenes, {"cone", "torus"});
   add_image(scenes, {"cube", "sphere", "cone"});
 
-  testing::StandInEncoder encoder(kShapes);
+  testing::StandInEncoder encoder(kMatchingShapes);
   MetricCollector collector({20, 0.95, 3});
   CsvTable samples;
   run_matching(encoder, scenes, MatchingOptions{}, collector, samples);
@@ -63,12 +63,12 @@ TEST(Matching, ChanceAveragesOverImages) {
 TEST(Matching, ChanceWithReferenceDistractors) {
   SceneSet scenes;
   scenes.folder = testing::make_temp_dir();
-  scenes.objects = kShapes;
+  scenes.objects = kMatchingShapes;
   // Reference distractors: one per absent object, so 2 and 3 captions per image.
   add_image(scenes, {"cube", "sphere", "cone"});
   add_image(scenes, {"cube", "sphere"});
 
-  testing::StandInEncoder encoder(kShapes);
+  testing::StandInEncoder encoder(kMatchingShapes);
   MetricCollector collector({20, 0.95, 3});
   CsvTable samples;
   MatchingOptions options;
@@ -83,8 +83,8 @@ TEST(Matching, ChanceWithReferenceDistractors) {
 TEST(Matching, EmptySceneSetIsAnError) {
   SceneSet scenes;
   scenes.folder = "/data/empty-scenes";
-  scenes.objects = kShapes;
-  testing::StandInEncoder encoder(kShapes);
+  scenes.objects = kMatchingShapes;
+  testing::StandInEncoder encoder(kMatchingShapes);
   MetricCollector collector({20, 0.95, 3});
   CsvTable samples;
   try {

@@ -12,24 +12,24 @@
 namespace clipscope::experiments {
 namespace {
 
-const std::vector<std::string> kShapes{"cube", "sphere", "cone", "torus"};
+const std::vector<std::string> kRunShapes{"cube", "sphere", "cone", "torus"};
 
 // Writes a scene set whose "images" are stand-in files "name:weight,..."; slot 1 is the large object.
 SceneSet make_scenes(const std::filesystem::path& folder) {
   SceneSet scenes;
   scenes.folder = folder;
-  scenes.objects = kShapes;
-  for (const std::string& name : kShapes) {
+  scenes.objects = kRunShapes;
+  for (const std::string& name : kRunShapes) {
     io::write_file_atomic(folder / (name + ".ref"), name + ":1");
     scenes.references[name] = folder / (name + ".ref");
   }
   int counter = 0;
-  for (size_t a = 0; a < kShapes.size(); ++a) {
-    for (size_t b = 0; b < kShapes.size(); ++b) {
+  for (size_t a = 0; a < kRunShapes.size(); ++a) {
+    for (size_t b = 0; b < kRunShapes.size(); ++b) {
       if (a == b) continue;
       auto file = folder / ("scene" + std::to_string(counter++) + ".img");
-      io::write_file_atomic(file, kShapes[a] + ":0.3," + kShapes[b] + ":0.7");
-      scenes.images.push_back({file, {kShapes[a], kShapes[b]}, 1, {0.3, 0.7}});
+      io::write_file_atomic(file, kRunShapes[a] + ":0.3," + kRunShapes[b] + ":0.7");
+      scenes.images.push_back({file, {kRunShapes[a], kRunShapes[b]}, 1, {0.3, 0.7}});
     }
   }
   write_scene_set(scenes, folder);
@@ -45,7 +45,7 @@ ExperimentOptions small_options(std::vector<std::string> experiments) {
   return options;
 }
 
-const nlohmann::json* find_metric(const nlohmann::json& document, const std::string& experiment,
+const nlohmann::json* find_run_metric(const nlohmann::json& document, const std::string& experiment,
                                   const std::string& metric, const nlohmann::json& labels) {
   for (const auto& record : document["metrics"]) {
     if (record["experiment"] == experiment && record["metric"] == metric && record["labels"] == labels) return &record;
@@ -56,7 +56,7 @@ const nlohmann::json* find_metric(const nlohmann::json& document, const std::str
 TEST(RunExperiments, ResultsMatchGoldenStructure) {
   auto folder = testing::make_temp_dir();
   std::optional<SceneSet> scenes = make_scenes(folder);
-  testing::StandInEncoder encoder(kShapes);
+  testing::StandInEncoder encoder(kRunShapes);
   ExperimentOptions options = small_options({"tor", "ior", "i2tor", "matching"});
   options.vocabulary = (folder / "vocab.txt").string();
   std::ofstream(folder / "vocab.txt") << "cube\nsphere\ncone\ntorus\n";
@@ -96,10 +96,10 @@ TEST(RunExperiments, ResultsMatchGoldenStructure) {
   }
 
   // stand-in images favour the large object (slot 1); captions favour the first-mentioned object
-  const nlohmann::json* large = find_metric(document, "ior", "most_similar_size_role_rate", {{"n", 2}, {"size_role", "large"}});
+  const nlohmann::json* large = find_run_metric(document, "ior", "most_similar_size_role_rate", {{"n", 2}, {"size_role", "large"}});
   ASSERT_NE(large, nullptr);
   EXPECT_DOUBLE_EQ((*large)["value"].get<double>(), 1.0);
-  const nlohmann::json* slot1 = find_metric(document, "i2tor", "top1_slot_rate", {{"n", 2}, {"slot", 1}, {"given", "all"}});
+  const nlohmann::json* slot1 = find_run_metric(document, "i2tor", "top1_slot_rate", {{"n", 2}, {"slot", 1}, {"given", "all"}});
   ASSERT_NE(slot1, nullptr);
   EXPECT_DOUBLE_EQ((*slot1)["value"].get<double>(), 1.0);
 
@@ -113,11 +113,11 @@ TEST(RunExperiments, ResultsMatchGoldenStructure) {
 TEST(Matching, StandInPrefersLargeFirstCaption) {
   auto folder = testing::make_temp_dir();
   std::optional<SceneSet> scenes = make_scenes(folder);
-  testing::StandInEncoder encoder(kShapes);
+  testing::StandInEncoder encoder(kRunShapes);
   Results results = run_experiments(encoder, scenes, small_options({"matching"}));
   const nlohmann::json& document = results.document;
-  const nlohmann::json* first = find_metric(document, "matching", "accuracy", {{"scenario", 1}, {"aggregation", "none"}});
-  const nlohmann::json* last = find_metric(document, "matching", "accuracy", {{"scenario", 2}, {"aggregation", "none"}});
+  const nlohmann::json* first = find_run_metric(document, "matching", "accuracy", {{"scenario", 1}, {"aggregation", "none"}});
+  const nlohmann::json* last = find_run_metric(document, "matching", "accuracy", {{"scenario", 2}, {"aggregation", "none"}});
   ASSERT_NE(first, nullptr);
   ASSERT_NE(last, nullptr);
   EXPECT_DOUBLE_EQ((*first)["value"].get<double>(), 1.0);
@@ -131,8 +131,8 @@ TEST(Matching, StandInPrefersLargeFirstCaption) {
 
 TEST(MatchingObjectLists, PaperAndReferenceDistractors) {
   std::vector<std::string> mentioned{"cube", "sphere"};
-  auto paper = matching_object_lists(mentioned, kShapes, DistractorStyle::kPaper);
-  auto reference = matching_object_lists(mentioned, kShapes, DistractorStyle::kReference);
+  auto paper = matching_object_lists(mentioned, kRunShapes, DistractorStyle::kPaper);
+  auto reference = matching_object_lists(mentioned, kRunShapes, DistractorStyle::kReference);
   ASSERT_EQ(paper.size(), 5u);
   ASSERT_EQ(reference.size(), 3u);
   EXPECT_EQ(paper[1], (std::vector<std::string>{"cone", "sphere"}));
@@ -143,8 +143,8 @@ TEST(MatchingObjectLists, PaperAndReferenceDistractors) {
 
 TEST(RunExperiments, BadInputFailsWithoutOutput) {
   auto folder = testing::make_temp_dir();
-  testing::StandInEncoder encoder(kShapes);
-  testing::StandInEncoder text_less(kShapes, 0.5, false, true);
+  testing::StandInEncoder encoder(kRunShapes);
+  testing::StandInEncoder text_less(kRunShapes, 0.5, false, true);
   auto out = folder / "out";
 
   EXPECT_THROW(run_and_write(encoder, std::nullopt, small_options({"tor", "colour"}), out), Error);
@@ -167,17 +167,16 @@ TEST(RunExperiments, BadInputFailsWithoutOutput) {
 }
 
 // The CLI program links every area; while another area fails to link it is absent.
-bool cli_missing() { return !std::filesystem::exists(CLIPSCOPE_CLI_PATH); }
 
 TEST(EvalCli, RejectsUnknownExperiment) {
-  if (cli_missing()) GTEST_SKIP() << "clipscope CLI not built: " << CLIPSCOPE_CLI_PATH;
+  if (testing::cli_missing()) GTEST_SKIP() << "clipscope CLI not built: " << CLIPSCOPE_CLI_PATH;
   testing::CommandResult result = testing::run_cli("eval --model m --out /tmp/x --experiments tor,colour");
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.output.find("unknown experiment \"colour\""), std::string::npos) << result.output;
 }
 
 TEST(EvalCli, RejectsDatasetWithoutManifest) {
-  if (cli_missing()) GTEST_SKIP() << "clipscope CLI not built: " << CLIPSCOPE_CLI_PATH;
+  if (testing::cli_missing()) GTEST_SKIP() << "clipscope CLI not built: " << CLIPSCOPE_CLI_PATH;
   auto folder = testing::make_temp_dir();
   testing::CommandResult result =
       testing::run_cli("eval --model m --out " + (folder / "out").string() + " --experiments ior --dataset " +

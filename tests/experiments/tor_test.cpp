@@ -7,7 +7,7 @@
 namespace clipscope::experiments {
 namespace {
 
-const nlohmann::json* find_metric(const nlohmann::json& metrics, const std::string& variant,
+const nlohmann::json* find_tor_metric(const nlohmann::json& metrics, const std::string& variant,
                                   const std::string& metric, const nlohmann::json& labels) {
   for (const auto& record : metrics) {
     if (record["variant"] == variant && record["metric"] == metric && record["labels"] == labels) return &record;
@@ -27,21 +27,21 @@ TEST(Tor, StandInFavoursFirstObject) {
 
   for (int64_t n : {2, 3}) {
     const nlohmann::json* first =
-        find_metric(collector.metrics(), "plain", "top1_position_rate", {{"n", n}, {"position", 0}, {"given", "all"}});
+        find_tor_metric(collector.metrics(), "plain", "top1_position_rate", {{"n", n}, {"position", 0}, {"given", "all"}});
     ASSERT_NE(first, nullptr);
     EXPECT_DOUBLE_EQ((*first)["value"].get<double>(), 1.0);
     EXPECT_NEAR((*first)["chance"].get<double>(), 1.0 / 18.0, 1e-12);
-    const nlohmann::json* top_n = find_metric(collector.metrics(), "plain", "top_n_accuracy", {{"n", n}});
+    const nlohmann::json* top_n = find_tor_metric(collector.metrics(), "plain", "top_n_accuracy", {{"n", n}});
     ASSERT_NE(top_n, nullptr);
     EXPECT_DOUBLE_EQ((*top_n)["value"].get<double>(), 1.0);
-    const nlohmann::json* map = find_metric(collector.metrics(), "template", "map", {{"n", n}});
+    const nlohmann::json* map = find_tor_metric(collector.metrics(), "template", "map", {{"n", n}});
     ASSERT_NE(map, nullptr);
     EXPECT_DOUBLE_EQ((*map)["value"].get<double>(), 1.0);
   }
 
   // Sum weights every object equally, so ties go to the lower vocabulary index, not position 0.
   const nlohmann::json* sum_first =
-      find_metric(collector.metrics(), "sum", "top1_position_rate", {{"n", 2}, {"position", 0}, {"given", "all"}});
+      find_tor_metric(collector.metrics(), "sum", "top1_position_rate", {{"n", 2}, {"position", 0}, {"given", "all"}});
   ASSERT_NE(sum_first, nullptr);
   EXPECT_NEAR((*sum_first)["value"].get<double>(), 0.5, 0.1);
   ASSERT_EQ(collector.comparisons().size(), 2u);
@@ -65,16 +65,16 @@ TEST(Tor, ReferenceCompatCountsSubstrings) {
 
   // "carrot and hot dog": the substring test also finds "car" and "dog", so four names count as
   // present and the top-2 set recalls only half of them; exact identity recalls all.
-  const nlohmann::json* paper = find_metric(paper_collector.metrics(), "plain", "set_recall", {{"n", 2}});
-  const nlohmann::json* reference = find_metric(reference_collector.metrics(), "plain", "set_recall", {{"n", 2}});
+  const nlohmann::json* paper = find_tor_metric(paper_collector.metrics(), "plain", "set_recall", {{"n", 2}});
+  const nlohmann::json* reference = find_tor_metric(reference_collector.metrics(), "plain", "set_recall", {{"n", 2}});
   ASSERT_NE(paper, nullptr);
   ASSERT_NE(reference, nullptr);
   EXPECT_DOUBLE_EQ((*paper)["value"].get<double>(), 1.0);
   EXPECT_LT((*reference)["value"].get<double>(), 1.0);
 
   // Worst-first ranking: the reference MAP of a perfect best-first ranking drops below 1.
-  const nlohmann::json* paper_map = find_metric(paper_collector.metrics(), "plain", "map", {{"n", 2}});
-  const nlohmann::json* reference_map = find_metric(reference_collector.metrics(), "plain", "map", {{"n", 2}});
+  const nlohmann::json* paper_map = find_tor_metric(paper_collector.metrics(), "plain", "map", {{"n", 2}});
+  const nlohmann::json* reference_map = find_tor_metric(reference_collector.metrics(), "plain", "map", {{"n", 2}});
   EXPECT_DOUBLE_EQ((*paper_map)["value"].get<double>(), 1.0);
   EXPECT_LT((*reference_map)["value"].get<double>(), 1.0);
 }

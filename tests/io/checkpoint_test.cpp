@@ -17,7 +17,7 @@ using clipscope::testing::expect_error;
 using clipscope::testing::make_temp_dir;
 using clipscope::testing::shared_path;
 
-std::filesystem::path fixture(const std::string& name) {
+std::filesystem::path checkpoint_fixture(const std::string& name) {
   return std::filesystem::path(CLIPSCOPE_SOURCE_DIR) / "tests/fixtures/checkpoints" / name;
 }
 
@@ -31,10 +31,10 @@ TEST(Checkpoint, DispatchesOnContentNotExtension) {
   std::filesystem::copy_file(
       shared_path("fixtures/open_clip-2.30.0/vit-tiny-quickgelu/open_clip_model.safetensors"),
       folder / "weights.bin");
-  std::filesystem::copy_file(fixture("shared_storage.pt"), folder / "weights.safetensors");
+  std::filesystem::copy_file(checkpoint_fixture("shared_storage.pt"), folder / "weights.safetensors");
   EXPECT_EQ(read_checkpoint(folder / "weights.bin").format, "safetensors");
   EXPECT_EQ(read_checkpoint(folder / "weights.safetensors").format, "pytorch-zip");
-  EXPECT_EQ(read_checkpoint(fixture("scripted.pt")).format, "torchscript");
+  EXPECT_EQ(read_checkpoint(checkpoint_fixture("scripted.pt")).format, "torchscript");
 }
 
 TEST(Checkpoint, RejectsFilesThatAreNotCheckpoints) {
@@ -68,7 +68,7 @@ TEST(Checkpoint, EveryTruncationThrowsErrorAndNeverCrashes) {
                      {"c", torch::arange(5, torch::kInt64)}},
                     {{"format", "pt"}});
   const std::filesystem::path sources[] = {
-      folder / "small.safetensors", fixture("training_checkpoint.pt"), fixture("scripted.pt")};
+      folder / "small.safetensors", checkpoint_fixture("training_checkpoint.pt"), checkpoint_fixture("scripted.pt")};
   for (const auto& source : sources) {
     std::string bytes = read_file(source);
     ASSERT_NO_THROW(read_checkpoint(source)) << source;

@@ -17,13 +17,13 @@ using clipscope::testing::make_temp_dir;
 using clipscope::testing::shared_path;
 
 // Fixtures written by tests/fixtures/make_checkpoints.py.
-std::filesystem::path fixture(const std::string& name) {
+std::filesystem::path archive_fixture(const std::string& name) {
   return std::filesystem::path(CLIPSCOPE_SOURCE_DIR) / "tests/fixtures/checkpoints" / name;
 }
 
 /// Returns the names and shapes that make_checkpoints.py recorded for `file`.
 std::map<std::string, std::vector<int64_t>> manifest_shapes(const std::string& file) {
-  std::ifstream stream(fixture("manifest.json"));
+  std::ifstream stream(archive_fixture("manifest.json"));
   auto manifest = nlohmann::json::parse(stream);
   return manifest.at("files").at(file).get<std::map<std::string, std::vector<int64_t>>>();
 }
@@ -149,7 +149,7 @@ TEST(TorchArchive, OpenCLIPBinMatchesItsSafetensors) {
 }
 
 TEST(TorchArchive, TrainingCheckpointGivesStateDictWithoutModulePrefix) {
-  Checkpoint checkpoint = read_checkpoint(fixture("training_checkpoint.pt"));
+  Checkpoint checkpoint = read_checkpoint(archive_fixture("training_checkpoint.pt"));
   EXPECT_EQ(checkpoint.format, "pytorch-zip");
   EXPECT_EQ(shapes_of(checkpoint), manifest_shapes("training_checkpoint.pt"));
   EXPECT_EQ(checkpoint.tensors.at("1.num_batches_tracked").scalar_type(), torch::kInt64);
@@ -157,13 +157,13 @@ TEST(TorchArchive, TrainingCheckpointGivesStateDictWithoutModulePrefix) {
 }
 
 TEST(TorchArchive, TorchScriptGivesStateDictNamesAndValues) {
-  Checkpoint scripted = read_checkpoint(fixture("scripted.pt"));
+  Checkpoint scripted = read_checkpoint(archive_fixture("scripted.pt"));
   EXPECT_EQ(scripted.format, "torchscript");
   // The plain tensor attribute Block.mask is stored in the archive but is not state.
   EXPECT_EQ(shapes_of(scripted), manifest_shapes("scripted.pt"));
   EXPECT_FALSE(scripted.tensors.count("blocks.0.mask"));
 
-  Checkpoint plain = read_checkpoint(fixture("scripted_state_dict.pt"));
+  Checkpoint plain = read_checkpoint(archive_fixture("scripted_state_dict.pt"));
   ASSERT_EQ(shapes_of(plain), shapes_of(scripted));
   for (const auto& [name, tensor] : scripted.tensors) {
     EXPECT_EQ(tensor.scalar_type(), plain.tensors.at(name).scalar_type()) << name;
@@ -173,7 +173,7 @@ TEST(TorchArchive, TorchScriptGivesStateDictNamesAndValues) {
 }
 
 TEST(TorchArchive, TensorsSharingStorageKeepOffsetsAndStrides) {
-  Checkpoint checkpoint = read_checkpoint(fixture("shared_storage.pt"));
+  Checkpoint checkpoint = read_checkpoint(archive_fixture("shared_storage.pt"));
   const auto& t = checkpoint.tensors;
   auto base = torch::arange(24, torch::kFloat32);
   EXPECT_TRUE(torch::equal(t.at("whole"), base));
@@ -191,15 +191,15 @@ TEST(TorchArchive, TensorsSharingStorageKeepOffsetsAndStrides) {
 
 TEST(TorchArchive, RejectsOsSystemGlobal) {
   auto read = [](const std::filesystem::path& file) { return read_checkpoint(file); };
-  expect_error(read, fixture("forbidden_global.pt"), ErrorKind::kInvalidArgument,
+  expect_error(read, archive_fixture("forbidden_global.pt"), ErrorKind::kInvalidArgument,
                "names the Python global 'posix.system', which is not a tensor or container type; "
                "clipscope never runs code from checkpoints");
 }
 
 TEST(TorchArchive, LegacyTorchSaveIsUnsupportedWithResaveHint) {
   auto read = [](const std::filesystem::path& file) { return read_checkpoint(file); };
-  expect_error(read, fixture("legacy.pt"), ErrorKind::kUnsupported, "is a legacy torch.save file");
-  expect_error(read, fixture("legacy.pt"), ErrorKind::kUnsupported, "re-save it");
+  expect_error(read, archive_fixture("legacy.pt"), ErrorKind::kUnsupported, "is a legacy torch.save file");
+  expect_error(read, archive_fixture("legacy.pt"), ErrorKind::kUnsupported, "re-save it");
 }
 
 TEST(TorchArchive, RejectsCorruptHandWrittenPickles) {
@@ -252,14 +252,14 @@ TEST(TorchArchive, RejectsCorruptHandWrittenPickles) {
 TEST(TorchArchive, TruncatedAndCorruptZipsAreRejected) {
   auto folder = make_temp_dir();
   auto read = [](const std::filesystem::path& file) { return read_checkpoint(file); };
-  auto source = fixture("training_checkpoint.pt");
+  auto source = archive_fixture("training_checkpoint.pt");
   std::filesystem::copy_file(source, folder / "cut.pt");
   std::filesystem::resize_file(folder / "cut.pt", std::filesystem::file_size(source) / 2);
   expect_error(read, folder / "cut.pt", ErrorKind::kInvalidArgument,
                "is not an intact zip archive");
 
   // A flipped byte inside a stored storage record fails its CRC.
-  auto entries = read_zip(fixture("shared_storage.pt"));
+  auto entries = read_zip(archive_fixture("shared_storage.pt"));
   write_zip(folder / "crc.pt", entries);
   std::string bytes;
   {
@@ -279,7 +279,7 @@ TEST(TorchArchive, TruncatedAndCorruptZipsAreRejected) {
 TEST(TorchArchive, MutatedPicklesNeverCrash) {
   // Every single-byte change of a real data.pkl either reads or throws Error.
   auto folder = make_temp_dir();
-  Entries entries = read_zip(fixture("shared_storage.pt"));
+  Entries entries = read_zip(archive_fixture("shared_storage.pt"));
   auto pickle = std::find_if(entries.begin(), entries.end(),
                              [](const auto& entry) { return entry.first.ends_with("data.pkl"); });
   ASSERT_NE(pickle, entries.end());

@@ -21,7 +21,7 @@ using clipscope::testing::shell_quote;
 namespace fs = std::filesystem;
 
 // As in clip_test.cpp: open_clip's own fp32 features agree to about 1e-5.
-constexpr double kFeatureTolerance = 1e-4;
+constexpr double kCliFeatureTolerance = 1e-4;
 
 const std::string kFixtures = "fixtures/open_clip-2.30.0";
 
@@ -42,12 +42,12 @@ TEST(EmbedCommand, MatchesOpenClipFromFiles) {
   auto text = io::read_npy_tensor(out / "text_features.npy");
   auto expected_text = io::read_npy_tensor(model / "text_features.npy");
   ASSERT_EQ(text.sizes(), expected_text.sizes());
-  EXPECT_LT((text - expected_text).abs().max().item<double>(), kFeatureTolerance);
+  EXPECT_LT((text - expected_text).abs().max().item<double>(), kCliFeatureTolerance);
 
   auto image = io::read_npy_tensor(out / "image_features.npy");
   auto expected_image = io::read_npy_tensor(model / "image_features.npy");
   ASSERT_EQ(image.sizes(), expected_image.sizes());
-  EXPECT_LT((image - expected_image).abs().max().item<double>(), kFeatureTolerance);
+  EXPECT_LT((image - expected_image).abs().max().item<double>(), kCliFeatureTolerance);
 
   EXPECT_EQ(count_lines(io::read_file(out / "images.txt")), 93);
   EXPECT_EQ(count_lines(io::read_file(out / "texts.txt")), 431);

@@ -39,12 +39,6 @@ Output run_command(const std::string& command) {
   return output;
 }
 
-size_t count(const std::string& text, const std::string& needle) {
-  size_t found = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++found;
-  return found;
-}
-
 class ChromiumTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -74,11 +68,11 @@ class ChromiumTest : public ::testing::Test {
 };
 
 TEST_F(ChromiumTest, DOMHasEveryChart) {
-  const size_t charts = count(io::read_file(html_), "<svg ");
+  const size_t charts = testing::count_occurrences(io::read_file(html_), "<svg ");
   ASSERT_GT(charts, 5u);
   const Output output = chromium("--dump-dom");
   ASSERT_EQ(output.exit_code, 0) << output.text;
-  EXPECT_EQ(count(output.text, "<svg "), charts) << output.text.substr(0, 2000);
+  EXPECT_EQ(testing::count_occurrences(output.text, "<svg "), charts) << output.text.substr(0, 2000);
   EXPECT_NE(output.text.find("class=\"chance\""), std::string::npos);
   EXPECT_NE(output.text.find("Image-text matching"), std::string::npos);
 }

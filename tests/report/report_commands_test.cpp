@@ -11,13 +11,13 @@ namespace fs = std::filesystem;
 using testing::run_cli;
 using testing::shell_quote;
 
-std::string fixture(const std::string& name) {
+std::string report_fixture(const std::string& name) {
   return shell_quote((fs::path(CLIPSCOPE_SOURCE_DIR) / "tests/fixtures/report" / name).string());
 }
 
 TEST(ReportCommand, WritesMarkdownAndHTML) {
   const fs::path out = testing::make_temp_dir() / "out";
-  const auto result = run_cli("report " + fixture("model-a") + " " + fixture("model-b") + " --out " +
+  const auto result = run_cli("report " + report_fixture("model-a") + " " + report_fixture("model-b") + " --out " +
                               shell_quote(out.string()));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_TRUE(fs::exists(out / "report.md"));

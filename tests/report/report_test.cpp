@@ -31,12 +31,6 @@ void expect_golden(const std::string& actual, const std::string& name) {
   EXPECT_EQ(actual, io::read_file(golden)) << "output differs from " << golden;
 }
 
-size_t count(const std::string& text, const std::string& needle) {
-  size_t found = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++found;
-  return found;
-}
-
 TEST(Report, MarkdownMatchesGolden) {
   const std::string markdown = render_markdown(load_results_folders(fixture_folders()));
   expect_golden(markdown, "report.md");
@@ -64,13 +58,13 @@ TEST(Report, MarkdownHasEverySection) {
 
 TEST(Report, HTMLHasOneChartPerTable) {
   const std::string html = render_html(load_results_folders(fixture_folders()));
-  const size_t tables = count(html, "<table class=\"results\">");
+  const size_t tables = testing::count_occurrences(html, "<table class=\"results\">");
   const size_t comparison_tables = 1;
-  EXPECT_EQ(count(html, "<svg "), tables - comparison_tables);
-  EXPECT_EQ(count(html, "<svg "), count(html, "</svg>"));
-  EXPECT_GE(count(html, "class=\"chance\" x1="), tables - comparison_tables);
+  EXPECT_EQ(testing::count_occurrences(html, "<svg "), tables - comparison_tables);
+  EXPECT_EQ(testing::count_occurrences(html, "<svg "), testing::count_occurrences(html, "</svg>"));
+  EXPECT_GE(testing::count_occurrences(html, "class=\"chance\" x1="), tables - comparison_tables);
   EXPECT_NE(html.find("stroke-dasharray=\"5 3\""), std::string::npos);
-  EXPECT_GT(count(html, "class=\"whisker\""), 10u);
+  EXPECT_GT(testing::count_occurrences(html, "class=\"whisker\""), 10u);
   for (const char* id : {"tor", "ior", "i2tor", "matching", "toc", "ioc", "order_vs_size", "future_probe"}) {
     EXPECT_NE(html.find(std::string("<section id=\"") + id + "\">"), std::string::npos) << id;
   }
@@ -82,7 +76,7 @@ TEST(Report, HTMLEscapesNames) {
   EXPECT_NE(html.find("tiny &lt;test&gt; &amp; &quot;quoted&quot; model"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
   // The only URL is the SVG namespace name, which is never fetched.
-  EXPECT_EQ(count(html, "http://"), count(html, "http://www.w3.org/2000/svg"));
+  EXPECT_EQ(testing::count_occurrences(html, "http://"), testing::count_occurrences(html, "http://www.w3.org/2000/svg"));
   EXPECT_EQ(html.find("https://"), std::string::npos);
 }
 
@@ -103,9 +97,9 @@ TEST(BarChart, EscapesTextAndDrawsChance) {
   EXPECT_NE(svg.find("<title>a &lt; b &amp; c</title>"), std::string::npos);
   EXPECT_NE(svg.find("m&lt;1&gt;"), std::string::npos);
   EXPECT_NE(svg.find("1st &amp; only"), std::string::npos);
-  EXPECT_EQ(count(svg, "class=\"bar\""), 2u);
-  EXPECT_EQ(count(svg, "class=\"whisker\""), 1u);
-  EXPECT_EQ(count(svg, "class=\"chance\""), 1u);
+  EXPECT_EQ(testing::count_occurrences(svg, "class=\"bar\""), 2u);
+  EXPECT_EQ(testing::count_occurrences(svg, "class=\"whisker\""), 1u);
+  EXPECT_EQ(testing::count_occurrences(svg, "class=\"chance\""), 1u);
 }
 
 TEST(BarChart, RejectsBarCountMismatch) {

@@ -13,7 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fixture(const std::string& name) { return fs::path(CLIPSCOPE_SOURCE_DIR) / "tests/fixtures/report" / name; }
+fs::path results_fixture(const std::string& name) { return fs::path(CLIPSCOPE_SOURCE_DIR) / "tests/fixtures/report" / name; }
 
 // Writes `results` as folder/results.json in a fresh folder and returns the folder.
 fs::path folder_with(const std::string& results) {
@@ -23,7 +23,7 @@ fs::path folder_with(const std::string& results) {
 }
 
 std::string fixture_text_with(const std::string& from, const std::string& to) {
-  std::string text = io::read_file(fixture("model-a/results.json"));
+  std::string text = io::read_file(results_fixture("model-a/results.json"));
   const size_t at = text.find(from);
   EXPECT_NE(at, std::string::npos) << from;
   return text.replace(at, from.size(), to);
@@ -46,7 +46,7 @@ void expect_rejected(const std::vector<fs::path>& folders, ErrorKind kind, const
 
 TEST(ResultsFolder, LoadsFixtureFolders) {
   const std::vector<ResultsFolder> folders =
-      load_results_folders({fixture("model-a"), fixture("model-b"), fixture("captions")});
+      load_results_folders({results_fixture("model-a"), results_fixture("model-b"), results_fixture("captions")});
   ASSERT_EQ(folders.size(), 3u);
   EXPECT_EQ(folders[0].label, "ViT-B-32 openai");
   EXPECT_EQ(folders[2].label, "captions (captions)");
@@ -56,15 +56,15 @@ TEST(ResultsFolder, LoadsFixtureFolders) {
 TEST(ResultsFolder, SameModelTwiceGetsFolderNames) {
   const fs::path copy = testing::make_temp_dir() / "second-run";
   fs::create_directories(copy);
-  fs::copy_file(fixture("model-a/results.json"), copy / "results.json");
-  const std::vector<ResultsFolder> folders = load_results_folders({fixture("model-a"), copy});
+  fs::copy_file(results_fixture("model-a/results.json"), copy / "results.json");
+  const std::vector<ResultsFolder> folders = load_results_folders({results_fixture("model-a"), copy});
   EXPECT_EQ(folders[0].label, "ViT-B-32 openai [model-a]");
   EXPECT_EQ(folders[1].label, "ViT-B-32 openai [second-run]");
 }
 
 TEST(ResultsFolder, WritesBothFiles) {
   const fs::path out = testing::make_temp_dir() / "report";
-  write_report({fixture("model-a")}, out);
+  write_report({results_fixture("model-a")}, out);
   EXPECT_TRUE(fs::exists(out / "report.md"));
   EXPECT_TRUE(fs::exists(out / "report.html"));
 }
@@ -103,7 +103,7 @@ TEST(ResultsFolder, RejectsMalformedRecord) {
 TEST(ResultsFolder, RejectsBadFolderAmongGoodOnes) {
   const fs::path empty = testing::make_temp_dir() / "empty";
   fs::create_directories(empty);
-  expect_rejected({fixture("model-a"), empty}, ErrorKind::kNotFound, "no results.json");
+  expect_rejected({results_fixture("model-a"), empty}, ErrorKind::kNotFound, "no results.json");
 }
 
 TEST(ResultsFolder, RejectsEmptyList) { expect_rejected({}, ErrorKind::kInvalidArgument, "no results folder"); }

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "clipscope/error.h"
+#include "clipscope/io/atomic_file.h"
 #include "clipscope/text/tokenizer.h"
 #include "test_support.h"
 
@@ -17,13 +18,6 @@ namespace {
 
 using clipscope::testing::make_temp_dir;
 using Merges = std::vector<std::pair<std::string, std::string>>;
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream stream(path, std::ios::binary);
-  std::ostringstream contents;
-  contents << stream.rdbuf();
-  return contents.str();
-}
 
 // Captions in the style of the rendered-scene training sets: a few dozen words.
 std::vector<std::string> scene_captions() {
@@ -82,9 +76,9 @@ TEST(BPETrainer, SameCorpusGivesIdenticalFiles) {
   save_bpe(learn_bpe(captions, config(700, 2)), folder / "a.json", folder / "a.txt");
   std::reverse(captions.begin(), captions.end());
   save_bpe(learn_bpe(captions, config(700, 2)), folder / "b.json", folder / "b.txt");
-  EXPECT_EQ(read_file(folder / "a.json"), read_file(folder / "b.json"));
-  EXPECT_EQ(read_file(folder / "a.txt"), read_file(folder / "b.txt"));
-  EXPECT_EQ(read_file(folder / "a.txt").rfind("#version: 0.2\n", 0), 0u);
+  EXPECT_EQ(io::read_file(folder / "a.json"), io::read_file(folder / "b.json"));
+  EXPECT_EQ(io::read_file(folder / "a.txt"), io::read_file(folder / "b.txt"));
+  EXPECT_EQ(io::read_file(folder / "a.txt").rfind("#version: 0.2\n", 0), 0u);
 }
 
 TEST(BPETrainer, LearnedVocabularyRoundTripsThroughTokenizer) {

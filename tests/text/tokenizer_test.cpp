@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "clipscope/error.h"
+#include "clipscope/io/atomic_file.h"
 #include "clipscope/io/npy.h"
 #include "test_support.h"
 #include "text/pre_tokenizer.h"
@@ -24,16 +25,9 @@ constexpr int64_t kStart = 49406;
 constexpr int64_t kEnd = 49407;
 constexpr size_t kLiteralSpecialsRow = 407;  // "<|startoftext|>literal specials<|endoftext|>"
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream stream(path, std::ios::binary);
-  std::ostringstream contents;
-  contents << stream.rdbuf();
-  return contents.str();
-}
-
 // One caption per '\n'-terminated line (U+2028 inside a caption is not a line break here).
 std::vector<std::string> fixture_captions() {
-  std::string text = read_file(shared_path("fixtures/open_clip-2.30.0/captions.txt"));
+  std::string text = io::read_file(shared_path("fixtures/open_clip-2.30.0/captions.txt"));
   std::vector<std::string> captions;
   size_t begin = 0;
   while (begin < text.size()) {
@@ -266,7 +260,7 @@ TEST(TokenizerFiles, MissingVocabularyFileIsNotFound) {
 
 TEST(TokenizerFiles, CorruptGzipIsRejected) {
   auto folder = make_temp_dir();
-  std::string original = read_file(shared_path("vocab/bpe_simple_vocab_16e6.txt.gz"));
+  std::string original = io::read_file(shared_path("vocab/bpe_simple_vocab_16e6.txt.gz"));
 
   std::string corrupt = original;
   for (size_t i = 1000; i < 1100; ++i) corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5A);
