@@ -32,14 +32,6 @@ double choose(int64_t total, int64_t picked) {
   return std::exp(std::lgamma(total + 1.0) - std::lgamma(picked + 1.0) - std::lgamma(total - picked + 1.0));
 }
 
-int64_t index_of(const std::vector<std::string>& names, const std::string& name) {
-  auto found = std::find(names.begin(), names.end(), name);
-  if (found == names.end()) {
-    fail(ErrorKind::kInvalidArgument, "category \"{}\" is not in the vocabulary of {} names", name, names.size());
-  }
-  return found - names.begin();
-}
-
 std::string model_name(const model::Encoder& encoder) { return encoder.identity().value("name", std::string("?")); }
 
 // The order of a sample's objects: caption position (text) or size rank (images).
@@ -246,7 +238,7 @@ void score_images(const std::string& experiment, const std::string& variant, con
   std::vector<RetrievalSample> retrieval;
   for (const ImageObjects& image : images) {
     RetrievalSample sample;
-    for (const ImageObject& object : image.objects) sample.objects.push_back(index_of(names, object.category));
+    for (const ImageObject& object : image.objects) sample.objects.push_back(detail::vocabulary_index(names, object.category));
     sample.relevant = relevance_by_identity(sample.objects, static_cast<int64_t>(names.size()));
     sample.large_slot = 0;
     retrieval.push_back(std::move(sample));
@@ -314,7 +306,7 @@ void run_coco_tor(model::Encoder& encoder, const std::vector<CaptionObjects>& ca
   std::vector<RetrievalSample> retrieval;
   for (const CaptionObjects& caption : captions) {
     RetrievalSample sample;
-    for (const CaptionObject& object : caption.objects) sample.objects.push_back(index_of(categories, object.category));
+    for (const CaptionObject& object : caption.objects) sample.objects.push_back(detail::vocabulary_index(categories, object.category));
     sample.relevant = relevance_by_identity(sample.objects, static_cast<int64_t>(categories.size()));
     retrieval.push_back(std::move(sample));
   }

@@ -17,10 +17,6 @@ void require_image_tower(model::Encoder& encoder, const std::string& experiment)
   }
 }
 
-int64_t index_of(const std::vector<std::string>& names, const std::string& name) {
-  return std::find(names.begin(), names.end(), name) - names.begin();
-}
-
 // Scores every scene image against `targets` [V, D] and adds metrics grouped by object count.
 void evaluate_scenes(model::Encoder& encoder, const SceneSet& scenes, const torch::Tensor& targets,
                      const std::string& experiment, const std::string& variant, Compat compat,
@@ -42,7 +38,7 @@ void evaluate_scenes(model::Encoder& encoder, const SceneSet& scenes, const torc
     for (size_t i : members) {
       const SceneImage& image = scenes.images[i];
       detail::RetrievalSample sample;
-      for (const std::string& name : image.objects) sample.objects.push_back(index_of(scenes.objects, name));
+      for (const std::string& name : image.objects) sample.objects.push_back(detail::vocabulary_index(scenes.objects, name));
       sample.relevant = relevance_by_identity(sample.objects, vocabulary_size);
       sample.large_slot = image.large_slot;
       group.push_back(std::move(sample));

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "clipscope/error.h"
+
 namespace clipscope::experiments::detail {
 namespace {
 
@@ -11,6 +13,14 @@ double choose(int64_t total, int64_t picked) {
 }
 
 }  // namespace
+
+int64_t vocabulary_index(const std::vector<std::string>& names, const std::string& name) {
+  auto found = std::find(names.begin(), names.end(), name);
+  if (found == names.end()) {
+    fail(ErrorKind::kInvalidArgument, "object \"{}\" is not in the vocabulary of {} names", name, names.size());
+  }
+  return found - names.begin();
+}
 
 std::vector<int64_t> cutoffs(int64_t n, int64_t vocabulary_size) {
   std::vector<int64_t> ks;

@@ -13,15 +13,10 @@ namespace {
 using detail::kColorCount;
 using detail::kSeriesColors;
 
-constexpr double kWidth = 760;
-constexpr double kPlotHeight = 210;
-constexpr double kLeftMargin = 58;
-constexpr double kRightMargin = 16;
-constexpr double kTopMargin = 14;
+constexpr double kBarPlotHeight = 210;
+constexpr double kBarRightMargin = 16;
 constexpr double kLegendHeight = 26;
 constexpr double kLabelLineHeight = 14;
-
-double clamp_rate(double value) { return std::clamp(value, 0.0, 1.0); }
 
 }  // namespace
 
@@ -83,20 +78,20 @@ std::string render_bar_chart(const BarChart& chart) {
 
   // frame geometry
   const bool legend = chart.series.size() >= 2;
-  const double plot_top = kTopMargin + (legend ? kLegendHeight : 0);
-  const double plot_bottom = plot_top + kPlotHeight;
+  const double plot_top = detail::kChartTopMargin + (legend ? kLegendHeight : 0);
+  const double plot_bottom = plot_top + kBarPlotHeight;
   const double height = plot_bottom + 12 + kLabelLineHeight * static_cast<double>(label_lines) + 6;
-  const double plot_left = kLeftMargin;
-  const double plot_width = kWidth - kLeftMargin - kRightMargin;
+  const double plot_left = detail::kChartLeftMargin;
+  const double plot_width = detail::kChartWidth - detail::kChartLeftMargin - kBarRightMargin;
   const size_t group_count = std::max<size_t>(1, chart.groups.size());
   const double group_width = plot_width / static_cast<double>(group_count);
   const double bar_width = std::min(46.0, group_width * 0.72 / static_cast<double>(series_count));
-  auto y_of = [&](double rate) { return plot_bottom - clamp_rate(rate) * kPlotHeight; };
+  auto y_of = [&](double rate) { return plot_bottom - detail::clamp_rate(rate) * kBarPlotHeight; };
 
-  std::string svg = detail::svg_open(chart.title, kWidth, height);
+  std::string svg = detail::svg_open(chart.title, detail::kChartWidth, height);
 
   // grid and y axis
-  svg += detail::percent_grid(plot_left, plot_width, plot_bottom, kPlotHeight, chart.y_label);
+  svg += detail::percent_grid(plot_left, plot_width, plot_bottom, kBarPlotHeight, chart.y_label);
 
   // bars, whiskers, chance lines and labels per group
   for (size_t g = 0; g < chart.groups.size(); ++g) {
@@ -141,7 +136,7 @@ std::string render_bar_chart(const BarChart& chart) {
 
   // legend: series swatches, then the chance line
   double legend_x = plot_left;
-  const double legend_y = kTopMargin + 6;
+  const double legend_y = detail::kChartTopMargin + 6;
   if (legend) {
     for (size_t s = 0; s < chart.series.size(); ++s) {
       svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"12\" height=\"12\" fill=\"{}\"/>\n", legend_x,

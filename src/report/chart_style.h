@@ -2,6 +2,7 @@
 // progression_page.cpp, bar_chart.cpp, line_chart.cpp).
 #pragma once
 
+#include <algorithm>
 #include <string>
 
 namespace clipscope::report::detail {
@@ -18,6 +19,14 @@ std::string svg_open(const std::string& title, double width, double height);
 /// caption, for a plot whose 0% line is at `plot_bottom` and 100% line `plot_height` above it.
 std::string percent_grid(double plot_left, double plot_width, double plot_bottom, double plot_height,
                          const std::string& y_label);
+
+/// Width of every chart, and the margins left of and above its plot area, in SVG units.
+inline constexpr double kChartWidth = 760;
+inline constexpr double kChartLeftMargin = 58;
+inline constexpr double kChartTopMargin = 14;
+
+/// Clamps a rate to [0, 1] before it is drawn.
+inline double clamp_rate(double value) { return std::clamp(value, 0.0, 1.0); }
 
 /// Colour of the dashed chance line.
 inline constexpr const char* kChanceColor = "#c0392b";

@@ -13,16 +13,11 @@
 namespace clipscope::report {
 namespace {
 
-constexpr double kWidth = 760;
-constexpr double kPlotHeight = 230;
-constexpr double kLeftMargin = 58;
-constexpr double kRightMargin = 24;
-constexpr double kTopMargin = 14;
+constexpr double kLinePlotHeight = 230;
+constexpr double kLineRightMargin = 24;
 constexpr double kLegendLineHeight = 18;
 constexpr double kBottomMargin = 44;
 constexpr int kXTicks = 5;
-
-double clamp_rate(double value) { return std::clamp(value, 0.0, 1.0); }
 
 }  // namespace
 
@@ -55,18 +50,18 @@ std::string render_line_chart(const LineChart& chart) {
 
   // frame geometry: one legend line per series
   const double legend_height = kLegendLineHeight * static_cast<double>(chart.series.size());
-  const double plot_top = kTopMargin + legend_height + 6;
-  const double plot_bottom = plot_top + kPlotHeight;
+  const double plot_top = detail::kChartTopMargin + legend_height + 6;
+  const double plot_bottom = plot_top + kLinePlotHeight;
   const double height = plot_bottom + kBottomMargin;
-  const double plot_left = kLeftMargin;
-  const double plot_width = kWidth - kLeftMargin - kRightMargin;
+  const double plot_left = detail::kChartLeftMargin;
+  const double plot_width = detail::kChartWidth - detail::kChartLeftMargin - kLineRightMargin;
   auto x_of = [&](double x) { return plot_left + (x - x_min) / (x_max - x_min) * plot_width; };
-  auto y_of = [&](double rate) { return plot_bottom - clamp_rate(rate) * kPlotHeight; };
+  auto y_of = [&](double rate) { return plot_bottom - detail::clamp_rate(rate) * kLinePlotHeight; };
 
-  std::string svg = detail::svg_open(chart.title, kWidth, height);
+  std::string svg = detail::svg_open(chart.title, detail::kChartWidth, height);
 
   // grid, y axis and x axis
-  svg += detail::percent_grid(plot_left, plot_width, plot_bottom, kPlotHeight, chart.y_label);
+  svg += detail::percent_grid(plot_left, plot_width, plot_bottom, kLinePlotHeight, chart.y_label);
   svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"#888\"/>\n", plot_left,
                      plot_bottom, plot_left + plot_width);
   for (int tick = 0; tick <= kXTicks; ++tick) {
@@ -112,7 +107,7 @@ std::string render_line_chart(const LineChart& chart) {
     }
 
     // legend entry
-    const double legend_y = kTopMargin + kLegendLineHeight * static_cast<double>(s) + 10;
+    const double legend_y = detail::kChartTopMargin + kLegendLineHeight * static_cast<double>(s) + 10;
     svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"12\" height=\"12\" fill=\"{}\"/>\n", plot_left,
                        legend_y - 10, color);
     svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"11\" fill=\"#333\">{}</text>\n", plot_left + 16,
