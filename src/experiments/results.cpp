@@ -23,7 +23,10 @@ nlohmann::json bound(const std::optional<stats::Interval>& interval, bool low) {
 std::string CsvTable::to_csv() const {
   std::string text;
   auto append_row = [&](const std::vector<std::string>& row) {
-    for (size_t i = 0; i < row.size(); ++i) text += (i ? "," : "") + csv_field(row[i]);
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) text += ',';
+      text += csv_field(row[i]);
+    }
     text += "\n";
   };
   append_row(header);

@@ -324,10 +324,11 @@ void write_safetensors(const std::filesystem::path& file,
     }
     auto contiguous = tensor.detach().to(torch::kCPU).to_dense().contiguous();
     auto byte_count = static_cast<uint64_t>(contiguous.nbytes());
-    header += (header.size() > 1 ? "," : "") + json_string(name) + ":{\"dtype\":\"" +
-              std::string(dtype->name) + "\",\"shape\":[";
+    if (header.size() > 1) header += ',';
+    header += json_string(name) + ":{\"dtype\":\"" + std::string(dtype->name) + "\",\"shape\":[";
     for (int64_t i = 0; i < contiguous.dim(); ++i) {
-      header += (i > 0 ? "," : "") + std::to_string(contiguous.size(i));
+      if (i > 0) header += ',';
+      header += std::to_string(contiguous.size(i));
     }
     header += fmt::format("],\"data_offsets\":[{},{}]}}", offset, offset + byte_count);
     offset += byte_count;

@@ -178,17 +178,17 @@ void append_markdown_header(std::string& md, const std::vector<ResultsFolder>& f
 void append_markdown_table(std::string& md, const Table& table) {
   md += "### " + markdown_escape(table.title) + "\n\n";
   md += "| Model |";
-  for (const auto& column : table.columns) md += " " + markdown_escape(join_lines(column, " · ")) + " |";
+  for (const auto& column : table.columns) md += fmt::format(" {} |", markdown_escape(join_lines(column, " · ")));
   md += "\n|---|";
   for (size_t c = 0; c < table.columns.size(); ++c) md += "---|";
   md += "\n";
   for (size_t r = 0; r < table.rows.size(); ++r) {
     md += "| " + markdown_escape(table.rows[r]) + " |";
-    for (const Cell& cell : table.cells[r]) md += " " + detail::format_cell(cell, table.percent) + " |";
+    for (const Cell& cell : table.cells[r]) md += fmt::format(" {} |", detail::format_cell(cell, table.percent));
     md += "\n";
   }
   md += "| *chance* |";
-  for (const auto& chance : table.chance) md += " " + detail::format_value(chance, table.percent) + " |";
+  for (const auto& chance : table.chance) md += fmt::format(" {} |", detail::format_value(chance, table.percent));
   md += fmt::format("\n\n{}Metric `{}`; samples per cell: {}.\n\n", table.percent ? "" : "Ratios, not percentages. ",
                     table.metric, detail::format_sample_counts(table));
 }

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <fstream>
 #include <numbers>
-#include <regex>
 
 #include "clipscope/error.h"
 #include "clipscope/image/preprocess.h"
