@@ -24,7 +24,7 @@ struct CommandResult {
 /// CLI gets XDG_CACHE_HOME set to a new temporary folder, so its default embedding cache is empty.
 CommandResult run_cli(const std::string& arguments);
 
-/// True when the clipscope CLI this test program was built with is not on disk.
+/// Returns whether the clipscope CLI that this test program was built with is missing.
 bool cli_missing();
 
 /// Counts the non-overlapping occurrences of `needle` in `text`.

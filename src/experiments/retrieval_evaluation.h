@@ -39,7 +39,7 @@ std::vector<RetrievalOutcome> evaluate_retrieval(const std::vector<std::vector<f
                                                  const std::vector<std::string>& names, Compat compat,
                                                  const std::vector<int64_t>& ks);
 
-/// Returns the position of `name` in the vocabulary `names`; a name outside it is an error.
+/// Returns the position of `name` in the vocabulary `names`, and fails when the name is not in it.
 int64_t vocabulary_index(const std::vector<std::string>& names, const std::string& name);
 
 /// Returns the cut-offs used for P@k and R@k: 1..n, 5 and 10, capped at V.
