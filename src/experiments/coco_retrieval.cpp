@@ -125,25 +125,8 @@ void add_count_metrics(MetricCollector& collector, const std::string& experiment
     }
   }
 
-  // set and ranking metrics
-  collector.add(experiment, variant, "set_precision", base,
-                collect([](const RetrievalOutcome& o) { return o.set.precision; }), count / V);
-  collector.add(experiment, variant, "set_recall", base,
-                collect([](const RetrievalOutcome& o) { return o.set.recall; }), count / V);
-  collector.add(experiment, variant, "set_f1", base, collect([](const RetrievalOutcome& o) { return o.set.f1; }),
-                count / V);
-  collector.add(experiment, variant, "map", base,
-                collect([](const RetrievalOutcome& o) { return o.average_precision; }), std::nullopt);
-  collector.add(experiment, variant, "ndcg", base, collect([](const RetrievalOutcome& o) { return o.ndcg; }),
-                std::nullopt);
-  const std::vector<int64_t> ks = detail::cutoffs(n, vocabulary_size);
-  for (size_t j = 0; j < ks.size(); ++j) {
-    const auto k = static_cast<double>(ks[j]);
-    collector.add(experiment, variant, "precision_at_k", labels({{"k", ks[j]}}),
-                  collect([&](const RetrievalOutcome& o) { return o.precision_at[j]; }), count / V);
-    collector.add(experiment, variant, "recall_at_k", labels({{"k", ks[j]}}),
-                  collect([&](const RetrievalOutcome& o) { return o.recall_at[j]; }), std::min(1.0, k / V));
-  }
+  detail::add_set_and_ranking_metrics(collector, experiment, variant, n, vocabulary_size, outcomes,
+                                      detail::cutoffs(n, vocabulary_size));
 }
 
 // Adds the records pooled over every object count: rates per place (over samples that have the

@@ -142,6 +142,24 @@ void add_retrieval_metrics(MetricCollector& collector, const std::string& experi
     }
   }
 
+  std::vector<const RetrievalOutcome*> pointers;
+  for (const RetrievalOutcome& outcome : outcomes) pointers.push_back(&outcome);
+  add_set_and_ranking_metrics(collector, experiment, variant, n, vocabulary_size, pointers, ks);
+}
+
+void add_set_and_ranking_metrics(MetricCollector& collector, const std::string& experiment,
+                                 const std::string& variant, int64_t n, int64_t vocabulary_size,
+                                 const std::vector<const RetrievalOutcome*>& outcomes,
+                                 const std::vector<int64_t>& ks) {
+  const auto V = static_cast<double>(vocabulary_size);
+  const auto count = static_cast<double>(n);
+  const nlohmann::json base{{"n", n}};
+  auto collect = [&](auto value_of) {
+    std::vector<double> values;
+    for (const RetrievalOutcome* outcome : outcomes) values.push_back(value_of(*outcome));
+    return values;
+  };
+
   collector.add(experiment, variant, "set_precision", base,
                 collect([](const RetrievalOutcome& o) { return o.set.precision; }), count / V);
   collector.add(experiment, variant, "set_recall", base,
@@ -153,10 +171,10 @@ void add_retrieval_metrics(MetricCollector& collector, const std::string& experi
   collector.add(experiment, variant, "ndcg", base, collect([](const RetrievalOutcome& o) { return o.ndcg; }),
                 std::nullopt);
   for (size_t j = 0; j < ks.size(); ++j) {
-    auto k = static_cast<double>(ks[j]);
-    collector.add(experiment, variant, "precision_at_k", labels({{"k", ks[j]}}),
+    const auto k = static_cast<double>(ks[j]);
+    collector.add(experiment, variant, "precision_at_k", {{"n", n}, {"k", ks[j]}},
                   collect([&](const RetrievalOutcome& o) { return o.precision_at[j]; }), count / V);
-    collector.add(experiment, variant, "recall_at_k", labels({{"k", ks[j]}}),
+    collector.add(experiment, variant, "recall_at_k", {{"n", n}, {"k", ks[j]}},
                   collect([&](const RetrievalOutcome& o) { return o.recall_at[j]; }), std::min(1.0, k / V));
   }
 }

@@ -53,4 +53,11 @@ void add_retrieval_metrics(MetricCollector& collector, const std::string& experi
                            const std::vector<RetrievalSample>& samples,
                            const std::vector<RetrievalOutcome>& outcomes, const std::vector<int64_t>& ks);
 
+/// Adds set precision, recall and F1, mean average precision, NDCG, and P@k and R@k for every
+/// cut-off in `ks`, over samples that all have `n` objects.
+void add_set_and_ranking_metrics(MetricCollector& collector, const std::string& experiment,
+                                 const std::string& variant, int64_t n, int64_t vocabulary_size,
+                                 const std::vector<const RetrievalOutcome*>& outcomes,
+                                 const std::vector<int64_t>& ks);
+
 }  // namespace clipscope::experiments::detail
