@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <set>
 
 #include "clipscope/error.h"
@@ -18,20 +17,11 @@ using nlohmann::json;
 
 bool needs_coco(const std::string& id) { return id.rfind("coco-", 0) == 0; }
 bool needs_captions(const std::string& id) { return id == "coco-tor" || id == "coco-matching"; }
-bool needs_text(const std::string& id) { return id == "coco-tor" || id == "coco-i2tor" || id == "coco-matching"; }
-bool needs_images(const std::string& id) { return id != "coco-tor"; }
+bool coco_needs_text(const std::string& id) { return id == "coco-tor" || id == "coco-i2tor" || id == "coco-matching"; }
+bool coco_needs_images(const std::string& id) { return id != "coco-tor"; }
 
 bool requested(const RealDataOptions& options, const std::string& id) {
   return std::find(options.experiments.begin(), options.experiments.end(), id) != options.experiments.end();
-}
-
-std::string utc_now() {
-  std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
 }
 
 // The instances file read_coco_folder reads: instances_*.json in DIR/annotations, else in DIR.
@@ -143,10 +133,10 @@ json scene_dataset_json(const RealDataOptions& options, const RealDataInputs& in
 void validate_encoder(model::Encoder& encoder, const RealDataOptions& options) {
   const std::string name = encoder.identity().value("name", std::string("?"));
   for (const std::string& id : options.experiments) {
-    if (needs_text(id) && !encoder.has_text_tower()) {
+    if (coco_needs_text(id) && !encoder.has_text_tower()) {
       fail(ErrorKind::kUnsupported, "model \"{}\" has no text tower, which experiment \"{}\" needs; drop it", name, id);
     }
-    if (needs_images(id) && !encoder.has_image_tower()) {
+    if (coco_needs_images(id) && !encoder.has_image_tower()) {
       fail(ErrorKind::kUnsupported, "model \"{}\" has no image tower, which experiment \"{}\" needs; drop it", name, id);
     }
   }
@@ -279,7 +269,7 @@ RealDataResults run_real_data_experiments(model::Encoder& encoder, const RealDat
   document["schema"] = "clipscope.results";
   document["schema_version"] = kResultsSchemaVersion;
   document["clipscope_version"] = CLIPSCOPE_VERSION;
-  document["created_utc"] = utc_now();
+  document["created_utc"] = utc_timestamp();
   document["model"] = encoder.identity();
   document["dataset"] = inputs.coco ? coco_dataset_json(options, inputs) : scene_dataset_json(options, inputs);
   document["options"] = {{"experiments", options.experiments},

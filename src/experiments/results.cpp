@@ -1,5 +1,7 @@
 #include "clipscope/experiments/results.h"
 
+#include <ctime>
+
 #include "clipscope/io/atomic_file.h"
 #include "clipscope/stats/paired_test.h"
 
@@ -72,6 +74,15 @@ void MetricCollector::compare(const std::string& experiment, const std::string& 
                           {"discordant_a", test.only_a},
                           {"discordant_b", test.only_b},
                           {"n", difference.n}});
+}
+
+std::string utc_timestamp() {
+  std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  gmtime_r(&now, &parts);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
 }
 
 void write_results(const Results& results, const std::filesystem::path& folder) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <set>
 
 #include "clipscope/error.h"
@@ -17,15 +16,6 @@ const std::vector<std::string> kKnownExperiments{"tor", "ior", "i2tor", "matchin
 
 bool needs_text(const std::string& id) { return id == "tor" || id == "i2tor" || id == "matching" || id == "toc"; }
 bool needs_images(const std::string& id) { return id == "ior" || id == "i2tor" || id == "matching" || id == "ioc"; }
-
-std::string utc_now() {
-  std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
-}
 
 }  // namespace
 
@@ -154,7 +144,7 @@ Results run_experiments(model::Encoder& model_encoder, const std::optional<Scene
   document["schema"] = "clipscope.results";
   document["schema_version"] = kResultsSchemaVersion;
   document["clipscope_version"] = CLIPSCOPE_VERSION;
-  document["created_utc"] = utc_now();
+  document["created_utc"] = utc_timestamp();
   document["model"] = encoder.identity();
   document["dataset"] = dataset;
   document["options"] = {{"experiments", options.experiments},

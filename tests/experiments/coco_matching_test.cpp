@@ -13,7 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr double kRateTolerance = 1e-12;
+constexpr double kMatchingRateTolerance = 1e-12;
 
 // Images whose captions name every object in the singular, so the stand-in finds every mention.
 std::vector<testing::SyntheticImage> singular_images() {
@@ -110,8 +110,8 @@ TEST(CocoMatching, AccuracyFollowsFirstMention) {
     for (const json& record : collector.metrics()) {
       if (record["labels"]["scenario"] != labels[scenario]) continue;
       found = true;
-      EXPECT_NEAR(record["value"].get<double>(), expected[scenario], kRateTolerance) << labels[scenario];
-      EXPECT_NEAR(record["chance"].get<double>(), 0.5, kRateTolerance);
+      EXPECT_NEAR(record["value"].get<double>(), expected[scenario], kMatchingRateTolerance) << labels[scenario];
+      EXPECT_NEAR(record["chance"].get<double>(), 0.5, kMatchingRateTolerance);
     }
     EXPECT_TRUE(found) << labels[scenario];
   }

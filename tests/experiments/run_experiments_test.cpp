@@ -15,7 +15,7 @@ namespace {
 const std::vector<std::string> kRunShapes{"cube", "sphere", "cone", "torus"};
 
 // Writes a scene set whose "images" are stand-in files "name:weight,..."; slot 1 is the large object.
-SceneSet make_scenes(const std::filesystem::path& folder) {
+SceneSet make_run_scenes(const std::filesystem::path& folder) {
   SceneSet scenes;
   scenes.folder = folder;
   scenes.objects = kRunShapes;
@@ -55,7 +55,7 @@ const nlohmann::json* find_run_metric(const nlohmann::json& document, const std:
 
 TEST(RunExperiments, ResultsMatchGoldenStructure) {
   auto folder = testing::make_temp_dir();
-  std::optional<SceneSet> scenes = make_scenes(folder);
+  std::optional<SceneSet> scenes = make_run_scenes(folder);
   testing::StandInEncoder encoder(kRunShapes);
   ExperimentOptions options = small_options({"tor", "ior", "i2tor", "matching"});
   options.vocabulary = (folder / "vocab.txt").string();
@@ -112,7 +112,7 @@ TEST(RunExperiments, ResultsMatchGoldenStructure) {
 
 TEST(Matching, StandInPrefersLargeFirstCaption) {
   auto folder = testing::make_temp_dir();
-  std::optional<SceneSet> scenes = make_scenes(folder);
+  std::optional<SceneSet> scenes = make_run_scenes(folder);
   testing::StandInEncoder encoder(kRunShapes);
   Results results = run_experiments(encoder, scenes, small_options({"matching"}));
   const nlohmann::json& document = results.document;

@@ -57,6 +57,9 @@ struct Results {
   std::map<std::string, CsvTable> samples;  ///< File name (e.g. "tor_samples.csv") to table.
 };
 
+/// Returns the current time in UTC as ISO 8601 text, for example "2026-12-05T06:40:30Z".
+std::string utc_timestamp();
+
 /// Writes every CSV and then results.json into `folder` (created if missing), each atomically.
 /// Throws Error(kIo) naming the file that failed.
 void write_results(const Results& results, const std::filesystem::path& folder);
