@@ -20,7 +20,15 @@ SceneDistribution small_distribution() {
 // Replaces every object name in `caption` with "#", leaving the template and the articles.
 std::string without_names(std::string caption, const std::vector<std::string>& names) {
   for (const std::string& name : names) {
-    for (size_t at = caption.find(name); at != std::string::npos; at = caption.find(name)) caption.replace(at, name.size(), "#");
+    std::string replaced;
+    size_t start = 0;
+    for (size_t at = caption.find(name); at != std::string::npos; at = caption.find(name, start)) {
+      replaced.append(caption, start, at - start);
+      replaced += '#';
+      start = at + name.size();
+    }
+    replaced.append(caption, start, std::string::npos);
+    caption = std::move(replaced);
   }
   return caption;
 }
