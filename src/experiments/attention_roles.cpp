@@ -139,7 +139,8 @@ std::vector<AttentionImage> scene_attention_images(const scenes::Manifest& manif
       fail(ErrorKind::kInvalidArgument, "image \"{}\" in \"{}\" has no {}; render the set with clipscope scenes render "
            "--masks", row.file.string(), manifest_file.string(), row.mask.empty() ? "label mask" : "large slot");
     }
-    const std::filesystem::path mask_file = row.mask.is_absolute() ? row.mask : manifest.folder / row.mask;
+    // read_manifest has already joined the manifest's folder to the mask path
+    const std::filesystem::path& mask_file = row.mask;
     const image::Image labels = image::decode_image(mask_file);
     if (labels.mode != image::PixelMode::kL && labels.mode != image::PixelMode::kP) {
       fail(ErrorKind::kInvalidArgument, "label mask \"{}\" has mode {}, expected 8-bit gray with slot + 1 per pixel",

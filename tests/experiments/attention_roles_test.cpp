@@ -228,6 +228,30 @@ TEST(SceneAttentionImages, ReadLabelMasksAndLargeSlot) {
   }
 }
 
+TEST(SceneAttentionImages, ReadsSetGivenByRelativePath) {
+  const fs::path parent = testing::make_temp_dir();
+  scenes::SceneSetOptions options;
+  options.object_count = 2;
+  options.count = 1;
+  options.masks = true;
+  options.render.width = options.render.height = 32;
+  options.render.supersampling = 1;
+  scenes::render_scene_set(options, parent / "scenes");
+
+  // the manifest's folder is relative, as in `clipscope eval --dataset scenes`
+  const fs::path previous = fs::current_path();
+  fs::current_path(parent);
+  std::vector<AttentionImage> images;
+  try {
+    images = scene_attention_images(scenes::read_manifest("scenes"), image::PreprocessConfig{});
+  } catch (...) {
+    fs::current_path(previous);
+    throw;
+  }
+  fs::current_path(previous);
+  EXPECT_EQ(images.size(), 1u);
+}
+
 TEST(SceneAttentionImages, RejectSetWithoutMasks) {
   const fs::path folder = testing::make_temp_dir() / "scenes";
   scenes::SceneSetOptions options;
