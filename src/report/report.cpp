@@ -316,7 +316,7 @@ void append_html_comparisons(std::string& html, const std::vector<ComparisonRow>
 
 }  // namespace
 
-std::string render_markdown(const std::vector<ResultsFolder>& folders) {
+std::string render_markdown(const std::vector<ResultsFolder>& folders, const std::filesystem::path& link_folder) {
   const std::vector<Section> sections = detail::build_sections(folders);
   std::string md;
   append_markdown_header(md, folders);
@@ -324,7 +324,7 @@ std::string render_markdown(const std::vector<ResultsFolder>& folders) {
     md += "## " + markdown_escape(section.title) + "\n\n" + section.intro + "\n\n";
     for (const Table& table : section.tables) append_markdown_table(md, table);
     if (section.tables.empty()) append_markdown_records(md, folders, section.id);
-    md += detail::markdown_figures(folders, section.id);
+    md += detail::markdown_figures(folders, section.id, link_folder);
   }
   const std::vector<ComparisonRow> comparisons = detail::build_comparisons(folders);
   if (!comparisons.empty()) {
@@ -385,7 +385,7 @@ std::string render_html(const std::vector<ResultsFolder>& folders) {
 
 void write_report(const std::vector<std::filesystem::path>& result_folders, const std::filesystem::path& out_folder) {
   const std::vector<ResultsFolder> folders = load_results_folders(result_folders);
-  const std::string markdown = render_markdown(folders);
+  const std::string markdown = render_markdown(folders, out_folder);
   const std::string html = render_html(folders);
   io::write_file_atomic(out_folder / "report.md", markdown);
   io::write_file_atomic(out_folder / "report.html", html);

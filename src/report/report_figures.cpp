@@ -23,12 +23,15 @@ std::string base64_encode(std::string_view bytes) {
   return encoded;
 }
 
-std::string markdown_figures(const std::vector<ResultsFolder>& folders, const std::string& id) {
+std::string markdown_figures(const std::vector<ResultsFolder>& folders, const std::string& id,
+                             const std::filesystem::path& link_folder) {
+  const std::filesystem::path base = std::filesystem::absolute(link_folder.empty() ? "." : link_folder).lexically_normal();
   std::string md;
   for (const ResultsFolder& folder : folders) {
     for (const Figure& figure : folder.figures) {
       if (figure.experiment != id) continue;
-      md += fmt::format("![{}]({})\n\n*{}: {}*\n\n", figure.caption, (folder.folder / figure.file).generic_string(),
+      const std::filesystem::path image = std::filesystem::absolute(folder.folder / figure.file).lexically_normal();
+      md += fmt::format("![{}]({})\n\n*{}: {}*\n\n", figure.caption, image.lexically_relative(base).generic_string(),
                         folder.label, figure.caption);
     }
   }

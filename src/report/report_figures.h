@@ -15,7 +15,8 @@ std::string base64_encode(std::string_view bytes);
 
 /// Returns the Markdown of every folder's figures for experiment `id`: a line per figure with an
 /// image link to <folder>/<file> (the folder as given) and its caption; "" if there is none.
-std::string markdown_figures(const std::vector<ResultsFolder>& folders, const std::string& id);
+std::string markdown_figures(const std::vector<ResultsFolder>& folders, const std::string& id,
+                             const std::filesystem::path& link_folder);
 
 /// Returns an HTML card with every folder's figures for experiment `id`, each an <img> with a
 /// data: URI and a caption naming the folder's label; "" if there is none.

@@ -60,10 +60,11 @@ TEST(ReportFigures, EmbedsPNGAndShowsRatio) {
   EXPECT_NE(html.find("1.50 <span class=\"ci\">[1.25, 1.75]</span>"), std::string::npos);
   EXPECT_EQ(html.find("<svg"), std::string::npos);
 
-  const std::string markdown = render_markdown(folders);
+  // image links are relative to the folder report.md goes to
+  const std::string markdown = render_markdown(folders, folder.parent_path() / "report");
   EXPECT_NE(markdown.find("1.50 [1.25, 1.75]"), std::string::npos);
-  EXPECT_NE(markdown.find("![cube outlined](" + (folder / "attention_7.png").generic_string() + ")"),
-            std::string::npos);
+  const std::string link = "../" + folder.filename().generic_string() + "/attention_7.png";
+  EXPECT_NE(markdown.find("![cube outlined](" + link + ")"), std::string::npos) << markdown;
 }
 
 TEST(ReportFigures, RejectsMissingFile) {

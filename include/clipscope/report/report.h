@@ -14,8 +14,9 @@ namespace clipscope::report {
 /// Returns the Markdown report: a header per folder (model, dataset, version, options), one
 /// section per experiment with tables laid out like the paper's (rows models, columns positions,
 /// slots or scenarios; rates in percent with their interval and the chance level) and the paired
-/// comparisons.
-std::string render_markdown(const std::vector<ResultsFolder>& folders);
+/// comparisons. Figure links are relative to `link_folder`, the folder report.md is written to
+/// (the working folder when empty).
+std::string render_markdown(const std::vector<ResultsFolder>& folders, const std::filesystem::path& link_folder = {});
 
 /// Returns the HTML report: the same content as render_markdown plus one bar chart per table
 /// (interval whiskers, dashed chance line, one bar per model).
