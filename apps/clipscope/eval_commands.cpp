@@ -11,6 +11,7 @@
 #include "clipscope/experiments/run_experiments.h"
 #include "clipscope/model/clip_encoder.h"
 #include "clipscope/experiments/scene_set.h"
+#include "clipscope/io/atomic_file.h"
 #include "commands.h"
 
 namespace clipscope::cli {
@@ -71,6 +72,8 @@ experiments::RealDataOptions real_data_options(const EvalArguments& arguments, c
 }
 
 void run_eval(const EvalArguments& arguments) {
+  // before any model is loaded or image encoded
+  io::check_output_folder(arguments.output);
   const std::vector<std::string> ids = split_list(arguments.experiments);
   const experiments::ExperimentSplit split = experiments::split_experiment_ids(ids);
   experiments::ExperimentOptions options;

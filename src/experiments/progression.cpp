@@ -155,6 +155,7 @@ std::vector<CheckpointEntry> find_checkpoints(const fs::path& folder, const fs::
 
 json run_progression(const ProgressionOptions& options) {
   validate_experiment_ids(options.experiments);
+  io::check_output_folder(options.output);
   const std::vector<CheckpointEntry> entries = find_checkpoints(options.checkpoints, options.samples_file);
   log::info("{} checkpoints in \"{}\"", entries.size(), options.checkpoints.string());
 

@@ -113,7 +113,7 @@ std::map<std::string, torch::Tensor> state_dict(model::CLIP& clip) {
 
 void save_open_clip_folder(model::CLIP& clip, const std::filesystem::path& folder,
                            const std::filesystem::path& run_folder, const nlohmann::json& metadata) {
-  std::filesystem::create_directories(folder);
+  io::create_output_folder(folder);
   io::write_safetensors(folder / "open_clip_model.safetensors", state_dict(clip),
                         {{"format", "pt"}, {"clipscope", metadata.dump()}});
   io::write_file_atomic(folder / "open_clip_config.json", open_clip_config_json(clip->config).dump(2) + "\n");
@@ -351,7 +351,7 @@ TrainSummary train_clip(const TrainConfig& requested, const std::filesystem::pat
     fail(ErrorKind::kInvalidArgument, "'{}' already holds a training run; pass --resume to continue it or choose "
                                       "another --out folder", folder.string());
   }
-  std::filesystem::create_directories(folder);
+  io::create_output_folder(folder);
 
   // tokenizer: the CLIP BPE, or a vocabulary learned from the captions this run can produce
   if (config.bpe_path.empty()) {
