@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "clipscope/error.h"
+#include "clipscope/log.h"
 #include "clipscope/image/decode.h"
 #include "clipscope/io/sha256.h"
 #include "shape_string.h"
@@ -128,7 +129,8 @@ const text::Tokenizer& CLIPEncoder::tokenizer() {
   const auto& files = loaded_.tokenizer;
   if (!files.found()) {
     fail(ErrorKind::kNotFound,
-         "no tokenizer for model '{}': put {} next to the weights, pass --tokenizer, or set {}", loaded_.name,
+         "no tokenizer for model '{}': put {} next to the weights or set {} (the model, embed and tokenize "
+         "commands also take --tokenizer)", loaded_.name,
          kBpeFileName, kBpeEnvironmentVariable);
   }
   // open_clip 2.30 encodes a literal "<|endoftext|>" as text; OpenAI's and HF's tokenizers map it
@@ -168,6 +170,18 @@ torch::Tensor CLIPEncoder::tokenize(const std::vector<std::string>& texts) {
   }
   const int64_t context = loaded_.config().text_cfg->context_length;
   auto rows = tokenizer().tokenize(texts, static_cast<int>(context));
+  // A full row may hold a text that was cut. Warn once per model, because a cut caption can lose
+  // the very object names an experiment compares.
+  for (size_t i = 0; i < rows.size() && !truncation_reported_; ++i) {
+    if (rows[i].back() == 0) continue;
+    const size_t length = tokenizer().encode(texts[i]).size() + 2;
+    if (length > rows[i].size()) {
+      log::warn("caption \"{}\" has {} tokens, more than the context of {} of model '{}', so it is cut there as "
+                "open_clip does; longer captions are cut the same way without further warnings",
+                texts[i], length, context, loaded_.name);
+      truncation_reported_ = true;
+    }
+  }
   auto ids = torch::zeros({static_cast<int64_t>(rows.size()), context}, torch::kInt64);
   auto accessor = ids.accessor<int64_t, 2>();
   for (size_t i = 0; i < rows.size(); ++i) {

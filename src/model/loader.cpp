@@ -239,9 +239,10 @@ LoadedModel load_model(const fs::path& path, const LoadOptions& options) {
   } else {
     config = infer_config(tensors, loaded.weights_path);
     loaded.activation_source = "inferred";
-    fix = "the file is not a complete open_clip/OpenAI CLIP state dict; pass the model's config file with --config";
+    fix = "the file is not a complete open_clip/OpenAI CLIP state dict; put the model's open_clip_config.json "
+          "next to it (the model and embed commands also take --config)";
     log::info("model '{}': no config file, architecture inferred from tensor shapes (text heads = width / 64, "
-              "activation quick_gelu); pass --config to set them",
+              "activation quick_gelu); put its open_clip_config.json next to the weights to set them",
               loaded.weights_path.string());
   }
   if (options.activation) {

@@ -84,6 +84,7 @@ class CLIPEncoder : public Encoder {
   EncoderOptions options_;
   image::PreprocessConfig preprocess_;
   std::optional<text::Tokenizer> tokenizer_;
+  bool truncation_reported_ = false;  ///< Whether a caption longer than the context was logged.
   mutable std::once_flag sha256_once_;
   mutable std::string weights_sha256_;
 };
