@@ -237,7 +237,8 @@ std::vector<AttentionFigure> run_attention(AttentionModel& model, const std::vec
       if (block == last && static_cast<int64_t>(figures.size()) < options.figures) {
         const image::Image crop = image::preprocess_crop(image::decode_image(image.file), model.preprocess());
         const image::Image overlay = attention_overlay(crop, patches, model.grid(), &image.masks[image.large]);
-        figures.push_back({fmt::format("attention_{}.png", image.id),
+        // scene ids are file names, so the figure takes the stem: attention_cube_sphere.png
+        figures.push_back({fmt::format("attention_{}.png", std::filesystem::path(image.id).stem().string()),
                            fmt::format("{}: {} outlined; {:.1f}% of the attention on {:.1f}% of the area",
                                        image.file.filename().string(), image.objects[image.large],
                                        roles.large_share * 100, roles.large_area * 100),

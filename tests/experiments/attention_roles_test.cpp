@@ -135,9 +135,12 @@ TEST(RunAttention, DrawsOverlayOfFirstImages) {
   PeakedAttention model(8);
   MetricCollector collector({10, 0.95, 0});
   CsvTable samples;
-  const auto figures = run_attention(model, {image, image, image}, {std::nullopt, 2}, collector, samples);
+  AttentionImage scene = image;
+  scene.id = "cube_ball.png";  // scene sets use the file name as the id
+  const auto figures = run_attention(model, {image, scene, image}, {std::nullopt, 2}, collector, samples);
   ASSERT_EQ(figures.size(), 2u);
   EXPECT_EQ(figures[0].file, "attention_7.png");
+  EXPECT_EQ(figures[1].file, "attention_cube_ball.png");
   EXPECT_NE(figures[0].caption.find("cube outlined"), std::string::npos) << figures[0].caption;
   const image::Image overlay =
       image::decode_image(std::span(reinterpret_cast<const uint8_t*>(figures[0].png.data()), figures[0].png.size()),
