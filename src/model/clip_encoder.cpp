@@ -170,14 +170,14 @@ torch::Tensor CLIPEncoder::tokenize(const std::vector<std::string>& texts) {
   }
   const int64_t context = loaded_.config().text_cfg->context_length;
   auto rows = tokenizer().tokenize(texts, static_cast<int>(context));
-  // A full row may hold a text that was cut. Warn once per model, because a cut caption can lose
-  // the very object names an experiment compares.
+  // A full row may contain a text that was cut. Warn once per model, because a cut caption can
+  // lose the object names that an experiment compares.
   for (size_t i = 0; i < rows.size() && !truncation_reported_; ++i) {
     if (rows[i].back() == 0) continue;
     const size_t length = tokenizer().encode(texts[i]).size() + 2;
     if (length > rows[i].size()) {
       log::warn("caption \"{}\" has {} tokens, more than the context of {} of model '{}', so it is cut there as "
-                "open_clip does; longer captions are cut the same way without further warnings",
+                "open_clip does; later captions over the context are cut the same way without another warning",
                 texts[i], length, context, loaded_.name);
       truncation_reported_ = true;
     }
